@@ -1,0 +1,20 @@
+export {
+  TTStreamErrorCode,
+  type TTStreamErrorCategory,
+  isTTStreamErrorCode,
+  errorCodeText,
+  errorCodeCategory,
+} from './error-code.js';
+export {
+  TTStreamError,
+  type TTStreamErrorOptions,
+  type StreamSide,
+  formatTTStreamMessage,
+  isTTStreamError,
+} from './ttstream-error.js';
+export {
+  ApplicationException,
+  type ApplicationExceptionOptions,
+  TApplicationExceptionType,
+} from './application-exception.js';
+export { BizStatusError, type BizStatus, fromBizStatusError } from './biz-status-error.js';
