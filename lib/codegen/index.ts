@@ -1,0 +1,1 @@
+export { generateTypeScript, type GenerateTypeScriptOptions } from './generate-typescript.js';

@@ -1,0 +1,30 @@
+import { type ThriftType } from '../thrift/schema.js';
+import { tsTypeName } from './ts-names.js';
+
+/** The TypeScript type of values of `type`, in the codec's value mapping. */
+export function renderType(type: ThriftType): string {
+  switch (type.kind) {
+    case 'bool':
+      return 'boolean';
+    case 'byte':
+    case 'i16':
+    case 'i32':
+    case 'double':
+      return 'number';
+    case 'i64':
+      return type.asNumber === true ? 'number' : 'bigint';
+    case 'string':
+      return 'string';
+    case 'binary':
+      return 'Uint8Array';
+    case 'enum':
+      return tsTypeName(type.enum.name);
+    case 'struct':
+      return tsTypeName(type.struct.name);
+    case 'list':
+    case 'set':
+      return `Array<${renderType(type.element)}>`;
+    case 'map':
+      return `Map<${renderType(type.key)}, ${renderType(type.value)}>`;
+  }
+}

@@ -1,0 +1,6 @@
+export {
+  loadThriftIdl,
+  loadThriftIdlFromSource,
+  type LoadThriftIdlOptions,
+  type LoadThriftIdlFromSourceOptions,
+} from './load-thrift-idl.js';
