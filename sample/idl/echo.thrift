@@ -1,0 +1,21 @@
+// The reference service of the interop suite, the sample app and the benchmarks.
+// Behaviour: ../../../shared/spec/echo-service.md (also summarised in README.md).
+namespace go echo
+
+struct Request {
+    1: string message
+    2: i64 userId
+    3: i32 count
+}
+
+struct Response {
+    1: string message
+    2: i32 index
+}
+
+service TestService {
+    Response Echo(1: Request req) (streaming.mode="bidirectional")
+    Response EchoClient(1: Request req) (streaming.mode="client")
+    Response EchoServer(1: Request req) (streaming.mode="server")
+    Response ServerStreamWithErr(1: Request req) (streaming.mode="server")
+}
