@@ -1,0 +1,192 @@
+import { EMPTY_INT_HEADERS, EMPTY_STR_HEADERS } from './empty-map.js';
+import type { Frame } from './frame.js';
+import { FrameDecodeError } from './frame-decode-error.js';
+import { HEADER_GDPR_TOKEN } from './header-keys.js';
+import { IntHeaderKey } from './int-header-key.js';
+import { ACCEPTED_PROTOCOL_IDS, InfoId, LENGTH_FIXED_BYTES } from './ttheader-constants.js';
+import { decodeUtf8 } from './utf8.js';
+
+// Longest method whose bytes are kept to recognise the next frame's method without decoding.
+const METHOD_CACHE_BYTES = 128;
+
+/**
+ * Parses one complete frame whose fixed header was already checked by `checkFixedHeader`.
+ * Keeps the last method's bytes: consecutive frames of one stream reuse the same string.
+ * @internal not covered by semver
+ */
+export class FrameParser {
+  private bytes: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  private end = 0;
+  private infoStart = 0;
+  private lastMethodBytes: Uint8Array = new Uint8Array(0);
+  private lastMethod = '';
+
+  /**
+   * @param bytes holds the frame.
+   * @param start offset of the magic (the byte after LENGTH).
+   * @param length the frame's LENGTH: bytes from `start` to the end of the payload.
+   */
+  parse(bytes: Uint8Array, start: number, length: number): Frame {
+    const end = start + length;
+    const streamId =
+      ((bytes[start + 4] as number) << 24) |
+      ((bytes[start + 5] as number) << 16) |
+      ((bytes[start + 6] as number) << 8) |
+      (bytes[start + 7] as number);
+    const infoBytes = (((bytes[start + 8] as number) << 8) | (bytes[start + 9] as number)) * 4;
+    const infoStart = start + LENGTH_FIXED_BYTES;
+    const infoEnd = infoStart + infoBytes;
+    this.bytes = bytes;
+    this.infoStart = infoStart;
+    this.end = infoEnd;
+
+    const protocolId = bytes[infoStart] as number;
+    if (!ACCEPTED_PROTOCOL_IDS.has(protocolId)) {
+      throw new FrameDecodeError(`unsupported protocol id 0x${hex8(protocolId)}`);
+    }
+    // Transform ids are skipped: Kitex reads them and applies none.
+    const transforms = bytes[infoStart + 1] as number;
+    this.at = infoStart + 2 + transforms;
+    if (this.at > infoEnd) {
+      throw new FrameDecodeError(
+        `${transforms} transform ids do not fit in a ${infoBytes}-byte header info`,
+      );
+    }
+
+    let typeAt = -1;
+    let typeLength = 0;
+    let method = '';
+    let intHeaders: Map<number, string> | undefined;
+    let strHeaders: Map<string, string> | undefined;
+    while (this.at < infoEnd) {
+      const infoId = bytes[this.at++] as number;
+      switch (infoId) {
+        case InfoId.Padding:
+          break;
+        case InfoId.KeyValue: {
+          const count = this.readU16('string KV count');
+          strHeaders ??= new Map();
+          for (let i = 0; i < count; i++) {
+            const key = this.readString('string KV key');
+            strHeaders.set(key, this.readString('string KV value'));
+          }
+          break;
+        }
+        case InfoId.IntKeyValue: {
+          const count = this.readU16('int KV count');
+          for (let i = 0; i < count; i++) {
+            const key = this.readU16('int KV key');
+            const valueLength = this.readU16('int KV value length');
+            this.need(valueLength, 'int KV value');
+            if (key === IntHeaderKey.FrameType) {
+              typeAt = this.at; // validated once, after the last duplicate (last wins)
+              typeLength = valueLength;
+            } else if (key === IntHeaderKey.ToMethod) {
+              method = this.method(valueLength);
+            } else {
+              intHeaders ??= new Map();
+              intHeaders.set(key, decodeUtf8(bytes, this.at, valueLength));
+            }
+            this.at += valueLength;
+          }
+          break;
+        }
+        case InfoId.ACLToken:
+          strHeaders ??= new Map();
+          strHeaders.set(HEADER_GDPR_TOKEN, this.readString('ACL token'));
+          break;
+        default:
+          throw new FrameDecodeError(
+            `unknown info id 0x${hex8(infoId)} at header info offset ${this.at - 1 - infoStart}`,
+          );
+      }
+    }
+    const type = frameType(bytes, typeAt, typeLength);
+    const payload = bytes.subarray(infoEnd, end);
+    this.bytes = EMPTY; // do not pin the caller's buffer between frames
+    return {
+      type,
+      streamId,
+      method,
+      intHeaders: intHeaders ?? EMPTY_INT_HEADERS,
+      strHeaders: strHeaders ?? EMPTY_STR_HEADERS,
+      payload,
+    };
+  }
+
+  private need(count: number, what: string): void {
+    if (this.at + count > this.end) {
+      const offset = this.at - this.infoStart;
+      throw new FrameDecodeError(
+        `${what} truncated: needs ${count} bytes at header info offset ${offset}, ` +
+          `${Math.max(0, this.end - this.at)} left`,
+      );
+    }
+  }
+
+  private readU16(what: string): number {
+    this.need(2, what);
+    const at = this.at;
+    this.at = at + 2;
+    return ((this.bytes[at] as number) << 8) | (this.bytes[at + 1] as number);
+  }
+
+  private readString(what: string): string {
+    const length = this.readU16(`${what} length`);
+    this.need(length, what);
+    const text = decodeUtf8(this.bytes, this.at, length);
+    this.at += length;
+    return text;
+  }
+
+  private method(length: number): string {
+    const bytes = this.bytes;
+    const at = this.at;
+    const last = this.lastMethodBytes;
+    if (length === last.length) {
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (bytes[at + i] !== last[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastMethod;
+    }
+    const text = decodeUtf8(bytes, at, length);
+    if (length <= METHOD_CACHE_BYTES) {
+      this.lastMethodBytes = bytes.slice(at, at + length);
+      this.lastMethod = text;
+    }
+    return text;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Int key 27 must be a canonical non-negative decimal int32; unknown values pass through. */
+function frameType(bytes: Uint8Array, at: number, length: number): number {
+  if (at < 0) throw new FrameDecodeError('frame type (int key 27) is missing');
+  if (length === 1) {
+    const digit = (bytes[at] as number) - 0x30;
+    if (digit >= 0 && digit <= 9) return digit;
+  } else if (length > 1 && length <= 10 && bytes[at] !== 0x30) {
+    let value = 0;
+    for (let i = at; i < at + length; i++) {
+      const digit = (bytes[i] as number) - 0x30;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      if (i === at + length - 1 && value <= 0x7fffffff) return value;
+    }
+  }
+  const text = JSON.stringify(decodeUtf8(bytes, at, Math.min(length, 32)));
+  const more = length > 32 ? ` (${length} bytes)` : '';
+  throw new FrameDecodeError(
+    `frame type (int key 27) ${text}${more} is not a canonical decimal int32`,
+  );
+}
+
+function hex8(value: number): string {
+  return value.toString(16).padStart(2, '0');
+}
