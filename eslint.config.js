@@ -19,6 +19,7 @@ export default tseslint.config(
       'dist/**',
       'build/**',
       'coverage/**',
+      '.tmp/**',
       'test/interop/kitex-peer/**',
       'test/fixtures/**',
       '*.config.js',

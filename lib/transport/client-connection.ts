@@ -1,0 +1,155 @@
+import { connect, type Socket } from 'node:net';
+import { TTStreamError, TTStreamErrorCode, isTTStreamError } from '../errors/index.js';
+import type { Frame, FrameInit } from '../protocol/frame.js';
+import { formatAddress, isUnixAddress, type TransportAddress } from './address.js';
+import type { ClientStream, ClientStreamLink } from './client-stream.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+import { debug } from './debug.js';
+import { StreamRegistry } from './stream-registry.js';
+
+type AnyClientStream = ClientStream<never, never>;
+
+/** Options of {@link ClientConnection.dial}. @internal not covered by semver */
+export interface DialOptions extends ConnectionOptions {
+  /** Dial timeout; the connection fails with 12006 when it passes. */
+  readonly dialTimeoutMs: number;
+  /** Creates the socket (tests substitute one that never connects). Default `net.connect`. */
+  readonly createSocket?: (address: TransportAddress) => Socket;
+}
+
+function connectTo(address: TransportAddress): Socket {
+  return isUnixAddress(address)
+    ? connect({ path: address.path })
+    : connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+}
+
+/** What a pool learns about its connections. @internal not covered by semver */
+export interface ClientConnectionEvents {
+  /** A stream of `connection` ended and was removed from it. */
+  onStreamEnd(connection: ClientConnection): void;
+  /** `connection` closed; its streams have failed. */
+  onClose(connection: ClientConnection): void;
+}
+
+/**
+ * A client connection: routes frames to its streams by id (frames for unknown ids are dropped),
+ * and fails every stream with one 12006 error (12004 after bad bytes) when it dies.
+ * @internal not covered by semver
+ */
+export class ClientConnection implements ClientStreamLink {
+  readonly connection: Connection;
+  private readonly registry = new StreamRegistry<AnyClientStream>();
+  private dialTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly address: TransportAddress,
+    options: DialOptions,
+    private readonly events: ClientConnectionEvents,
+  ) {
+    const socket = (options.createSocket ?? connectTo)(address);
+    this.connection = new Connection(
+      socket,
+      {
+        onFrame: (frame) => {
+          this.onFrame(frame);
+        },
+        onClose: (error) => {
+          this.onClose(error);
+        },
+      },
+      options,
+    );
+    this.dialTimer = setTimeout(() => {
+      this.dialTimer = undefined;
+      this.connection.destroy(
+        new TTStreamError(TTStreamErrorCode.TransportClosing, {
+          side: 'client',
+          detail: `dial ${formatAddress(address)} timed out after ${options.dialTimeoutMs}ms`,
+        }),
+      );
+    }, options.dialTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(this.dialTimer);
+      this.dialTimer = undefined;
+    });
+  }
+
+  /** Starts connecting; frames written before the socket connects wait in the socket. */
+  static dial(
+    address: TransportAddress,
+    options: DialOptions,
+    events: ClientConnectionEvents,
+  ): ClientConnection {
+    return new ClientConnection(address, options, events);
+  }
+
+  /** Open streams on this connection. */
+  get streamCount(): number {
+    return this.registry.size;
+  }
+
+  get isClosed(): boolean {
+    return this.connection.isClosed;
+  }
+
+  /** True when no new stream may use this connection (closed, or a FIN was sent or received). */
+  get isClosing(): boolean {
+    return this.connection.isClosing;
+  }
+
+  /** Registers a new stream. */
+  add(stream: AnyClientStream): void {
+    this.registry.add(stream);
+  }
+
+  write(frame: FrameInit): Promise<void> {
+    return this.connection.write(frame);
+  }
+
+  adjustBuffered(delta: number): void {
+    this.connection.adjustBuffered(delta);
+  }
+
+  release(stream: AnyClientStream): void {
+    if (this.registry.delete(stream)) this.events.onStreamEnd(this);
+  }
+
+  /** Flushes and closes; open streams fail with 12006 when the socket closes. */
+  end(): Promise<void> {
+    return this.connection.end();
+  }
+
+  /** Closes at once. */
+  destroy(error?: unknown): void {
+    this.connection.destroy(error);
+  }
+
+  private onFrame(frame: Frame): void {
+    const stream = this.registry.get(frame.streamId);
+    if (stream === undefined) {
+      debug('client: dropping frame type %d for unknown stream %d', frame.type, frame.streamId);
+      return;
+    }
+    stream.onFrame(frame);
+  }
+
+  private onClose(error: unknown): void {
+    clearTimeout(this.dialTimer);
+    this.dialTimer = undefined;
+    let streamError: TTStreamError;
+    if (
+      isTTStreamError(error) &&
+      (error.kind === TTStreamErrorCode.IllegalFrame || error.side === 'client')
+    ) {
+      streamError = error;
+    } else {
+      streamError = new TTStreamError(TTStreamErrorCode.TransportClosing, {
+        side: 'client',
+        detail: `connection closed by peer${error instanceof Error ? `: ${error.message}` : ''}`,
+        cause: error,
+      });
+    }
+    this.registry.failAll(streamError);
+    this.events.onClose(this);
+  }
+}

@@ -1,0 +1,393 @@
+import { TTStreamError, TTStreamErrorCode, isTTStreamError } from '../errors/index.js';
+import type { Frame, FrameInit } from '../protocol/frame.js';
+import { FrameType } from '../protocol/frame-type.js';
+import { HEADER_CANCEL_PATH, HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
+import { IntHeaderKey } from '../protocol/int-header-key.js';
+import type { MessageCodec } from '../thrift/message-codec.js';
+import {
+  appendCancelPath,
+  cancelError,
+  recvTimeoutError,
+  streamTimeoutError,
+} from './cancel-errors.js';
+import { Deferred } from './deferred.js';
+import { exceptionPayload } from './error-to-trailer.js';
+import { metainfoToHeaders, type Metainfo } from '../protocol/metainfo.js';
+import { RecvBuffer, type RecvBufferLimits } from './recv-buffer.js';
+import { SendLimiter, type SendBufferLimits } from './send-limiter.js';
+import {
+  CLIENT_TRANSITIONS,
+  StreamState,
+  StreamStateMachine,
+  type ClientStreamEvent,
+} from './stream-state.js';
+import type { CascadeChild, CascadeParent } from './stream-scope.js';
+import { describeValue, toError } from './to-error.js';
+import { errorFromRst, errorFromTrailer } from './trailer-to-error.js';
+
+/** A streaming method as the client calls it. */
+export interface StreamCall<Req, Res> {
+  /** The IDL service name, sent as `isn`. */
+  readonly service: string;
+  /** The IDL method name. */
+  readonly method: string;
+  readonly requestCodec: MessageCodec<Req>;
+  readonly responseCodec: MessageCodec<Res>;
+}
+
+/** Per-stream options of `TTStreamClientTransport.openStream`. */
+export interface OpenStreamOptions {
+  /** Extra string headers of the opening HEADER frame. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Metainfo, sent as `RPC_TRANSIT_<k>` / `RPC_PERSIST_<k>`. */
+  readonly metainfo?: Partial<Metainfo>;
+  /** Whole-stream deadline: 12015 and an RST when it passes; also sent as int key 12. */
+  readonly timeoutMs?: number;
+  /** Longest wait of one receive: 12014 (and an RST unless `disableCancelRemote`). */
+  readonly recvTimeoutMs?: number;
+  /** On a receive timeout, fail only that receive: no RST, the stream stays open. Default false. */
+  readonly disableCancelRemote?: boolean;
+  /** Aborting it cancels the stream (12007; 12015 for `AbortSignal.timeout`). */
+  readonly signal?: AbortSignal;
+  /**
+   * The server stream this call is made for (cascading cancel). Default: the stream whose handler
+   * is running (AsyncLocalStorage); `null` disables cascading.
+   */
+  readonly parent?: CascadeParent | null;
+}
+
+/** The connection side of a client stream. @internal not covered by semver */
+export interface ClientStreamLink {
+  write(frame: FrameInit): Promise<void>;
+  adjustBuffered(delta: number): void;
+  readonly isClosed: boolean;
+  /** The stream has ended; the link forgets it. */
+  release(stream: ClientStream<never, never>): void;
+}
+
+/** Transport-wide settings a client stream needs. @internal not covered by semver */
+export interface ClientStreamSettings {
+  readonly serviceName: string;
+  readonly recvBuffer?: RecvBufferLimits;
+  readonly sendBuffer?: SendBufferLimits;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * One client-side TTHeader stream. Returned by `openStream` at once: the HEADER is queued before
+ * the connection is even up, and DATA may follow without waiting for the server's HEADER.
+ *
+ * Receive with `for await (const msg of stream)` or `recv()`; messages received before the end are
+ * always delivered before EOF or the terminal error. The terminal error is stored: every later
+ * `send`/`recv` fails with it.
+ */
+export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild {
+  /** The stream id (the frames' sequence id). */
+  readonly streamId: number;
+  readonly service: string;
+  readonly method: string;
+  private readonly state = new StreamStateMachine<ClientStreamEvent>(CLIENT_TRANSITIONS);
+  private readonly buffer: RecvBuffer;
+  private readonly sends: SendLimiter;
+  private readonly abort = new AbortController();
+  private readonly headerD = new Deferred<ReadonlyMap<string, string>>();
+  private readonly trailerD = new Deferred<ReadonlyMap<string, string>>();
+  private readonly doneD = new Deferred<void>();
+  private terminalError: Error | undefined = undefined;
+  private streamTimer: NodeJS.Timeout | undefined;
+  private parent: CascadeParent | undefined;
+  private readonly onUserAbort = (): void => {
+    this.cancel(this.options.signal?.reason);
+  };
+
+  /** @internal created by `TTStreamClientTransport.openStream` */
+  constructor(
+    streamId: number,
+    private readonly call: StreamCall<Req, Res>,
+    private readonly options: OpenStreamOptions,
+    private readonly settings: ClientStreamSettings,
+    private readonly link: ClientStreamLink,
+  ) {
+    this.streamId = streamId;
+    this.service = call.service;
+    this.method = call.method;
+    this.buffer = new RecvBuffer(settings.recvBuffer, (delta) => {
+      link.adjustBuffered(delta);
+    });
+    this.sends = new SendLimiter(settings.sendBuffer);
+  }
+
+  /** Aborted with the terminal error when the stream fails; never aborted on success. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Settles when the stream ends: resolves on success, rejects with the terminal error. */
+  get done(): Promise<void> {
+    return this.doneD.promise;
+  }
+
+  /** True once the stream has ended (successfully or not). */
+  get isEnded(): boolean {
+    return this.state.isInactive;
+  }
+
+  /** The server's HEADER keys; an empty map if the stream ended successfully without one. */
+  header(): Promise<ReadonlyMap<string, string>> {
+    return this.headerD.promise;
+  }
+
+  /** The server's TRAILER keys (also when the trailer carries an error). */
+  trailer(): Promise<ReadonlyMap<string, string>> {
+    return this.trailerD.promise;
+  }
+
+  /** @internal Sends the opening HEADER and arms the timers. */
+  open(parent: CascadeParent | undefined): void {
+    const { options } = this;
+    const headers = new Map<string, string>(Object.entries(options.headers ?? {}));
+    for (const [k, v] of metainfoToHeaders(options.metainfo ?? {})) headers.set(k, v);
+    headers.set(HEADER_IDL_SERVICE_NAME, this.service);
+    const intHeaders = new Map<number, string>();
+    if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+      intHeaders.set(IntHeaderKey.RPCTimeout, String(Math.ceil(options.timeoutMs)));
+    }
+    this.writeFrame({ type: FrameType.Header, strHeaders: headers, intHeaders }).catch(
+      (error: unknown) => {
+        // An unencodable HEADER (too large) opened nothing: fail the stream, write nothing more.
+        this.terminate('cancel', toError(error), undefined, false);
+      },
+    );
+    if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+      const timeoutMs = options.timeoutMs;
+      this.streamTimer = setTimeout(() => {
+        this.terminate('timeout', streamTimeoutError('client', timeoutMs), this.ownPath());
+      }, timeoutMs);
+    }
+    if (options.signal !== undefined) {
+      if (options.signal.aborted) {
+        this.onUserAbort();
+        return;
+      }
+      options.signal.addEventListener('abort', this.onUserAbort, { once: true });
+    }
+    if (parent !== undefined) {
+      if (parent.signal.aborted) {
+        this.cascadeCancel(parent.signal.reason);
+        return;
+      }
+      this.parent = parent;
+      parent.addChild(this);
+    }
+  }
+
+  /**
+   * Sends one message. Resolves when the frame is handed to the socket below its high-water mark.
+   * Rejects with the terminal error after the end, 12005 after `closeSend`, 12005 when more than
+   * the send buffer's limit is pending (await earlier sends), or the codec/encoder error (the
+   * stream goes on; nothing was written).
+   */
+  send(message: Req): Promise<void> {
+    if (!this.state.can('send')) return Promise.reject(this.closedSendError());
+    let payload: Uint8Array;
+    try {
+      payload = this.call.requestCodec.encode(message);
+    } catch (error) {
+      return Promise.reject(toError(error));
+    }
+    const refusal = this.sends.refuse(payload.length);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return this.sends.track(payload.length, this.writeFrame({ type: FrameType.Data, payload }));
+  }
+
+  /** Half-closes (an empty TRAILER). A no-op once half-closed or ended. */
+  closeSend(): Promise<void> {
+    if (this.state.apply('closeSend') !== StreamState.Active) return Promise.resolve();
+    return this.writeFrame({ type: FrameType.Trailer });
+  }
+
+  /** The next message, or `{ done: true }` at the end; rejects with the terminal error. */
+  async recv(): Promise<IteratorResult<Res, undefined>> {
+    const { recvTimeoutMs } = this.options;
+    const payload = await this.buffer.next(recvTimeoutMs, () => this.onRecvTimeout());
+    if (payload === undefined) return { done: true, value: undefined };
+    try {
+      return { done: false, value: this.call.responseCodec.decode(payload) };
+    } catch (thrown) {
+      const error = toError(thrown);
+      this.terminate('cancel', error, this.ownPath());
+      throw error;
+    }
+  }
+
+  /** Iterates received messages; leaving the loop early cancels a stream that has not ended. */
+  [Symbol.asyncIterator](): AsyncIterator<Res, undefined> {
+    return {
+      next: () => this.recv(),
+      return: () => {
+        if (!this.state.isInactive) this.cancel();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+
+  /**
+   * Cancels: fails the stream locally with 12007 (12008 with a `reason`), sends an RST carrying
+   * that code and `ttscp` = own service name, then an empty TRAILER if not half-closed.
+   */
+  cancel(reason?: unknown): void {
+    if (this.state.isInactive) return;
+    this.terminate('cancel', cancelError(reason, this.options.timeoutMs), this.ownPath());
+  }
+
+  /** @internal The parent server stream was cancelled or its handler returned. */
+  cascadeCancel(reason: unknown): void {
+    if (this.state.isInactive) return;
+    if (isTTStreamError(reason)) {
+      const path = appendCancelPath(
+        reason.kind === TTStreamErrorCode.CanceledByHandlerReturn ? undefined : reason.canceledPath,
+        this.settings.serviceName,
+      );
+      const local = new TTStreamError(reason.kind, {
+        code: reason.code,
+        side: 'client',
+        detail: reason.detail,
+        canceledPath: reason.canceledPath,
+        cause: reason,
+      });
+      this.terminate('cancel', local, path);
+      return;
+    }
+    const local = new TTStreamError(TTStreamErrorCode.InternalCancel, {
+      side: 'client',
+      detail: describeValue(reason),
+      cause: reason,
+    });
+    this.terminate(
+      'cancel',
+      local,
+      appendCancelPath(['non-ttstream path'], this.settings.serviceName),
+    );
+  }
+
+  /** @internal A frame for this stream id. */
+  onFrame(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.Header:
+        if (this.headerD.isSettled) {
+          const error = new TTStreamError(TTStreamErrorCode.UnexpectedHeader, {
+            side: 'client',
+            remote: true,
+            detail: 'unexpected header frame: a second HEADER on the stream',
+          });
+          this.terminate('cancel', error, this.ownPath());
+        } else {
+          this.headerD.resolve(frame.strHeaders);
+        }
+        return;
+      case FrameType.Data:
+        if (!this.buffer.push(frame.payload)) {
+          const error = new TTStreamError(TTStreamErrorCode.InternalCancel, {
+            side: 'client',
+            detail: 'recv buffer overflow: the consumer is not keeping up',
+          });
+          this.terminate('cancel', error, this.ownPath());
+        }
+        return;
+      case FrameType.Trailer:
+        this.trailerD.resolve(frame.strHeaders);
+        this.terminate('recvTrailer', errorFromTrailer(frame, 'client'), undefined);
+        return;
+      case FrameType.Rst:
+        this.terminate('recvRst', errorFromRst(frame, 'client'), undefined);
+        return;
+      default:
+        return; // META: ignored, as a Kitex client without a MetaFrameHandler does.
+    }
+  }
+
+  /** @internal The connection died; nothing can be written any more. */
+  failFromConnection(error: unknown): void {
+    this.terminate('connectionClosed', toError(error), undefined, false);
+  }
+
+  private onRecvTimeout(): Error {
+    const timeoutMs = this.options.recvTimeoutMs ?? 0;
+    const disable = this.options.disableCancelRemote === true;
+    const error = recvTimeoutError(timeoutMs, disable);
+    if (!disable) this.terminate('timeout', error, this.ownPath());
+    return error;
+  }
+
+  private ownPath(): string[] {
+    return appendCancelPath(undefined, this.settings.serviceName);
+  }
+
+  private closedSendError(): Error {
+    if (this.terminalError !== undefined) return this.terminalError;
+    return new TTStreamError(TTStreamErrorCode.IllegalOperation, {
+      side: 'client',
+      detail: this.state.isInactive ? 'stream is closed' : 'stream is closed send',
+    });
+  }
+
+  private writeFrame(init: Omit<FrameInit, 'streamId' | 'method'>): Promise<void> {
+    return this.link.write({ ...init, streamId: this.streamId, method: this.method });
+  }
+
+  /**
+   * Ends the stream once. `rstPath` defined: send an RST (code and message of `error`, `ttscp`
+   * when the path is non-empty). Then an empty TRAILER unless half-closed, as Kitex does.
+   */
+  private terminate(
+    event: ClientStreamEvent,
+    error: Error | undefined,
+    rstPath: readonly string[] | undefined,
+    canWrite = true,
+  ): void {
+    const previous = this.state.apply(event);
+    if (previous === undefined) return;
+    this.terminalError = error;
+    clearTimeout(this.streamTimer);
+    this.streamTimer = undefined;
+    this.options.signal?.removeEventListener('abort', this.onUserAbort);
+    this.parent?.removeChild(this);
+    this.parent = undefined;
+    this.buffer.end(error);
+    this.sends.abort(
+      error ??
+        new TTStreamError(TTStreamErrorCode.IllegalOperation, {
+          side: 'client',
+          detail: 'stream is closed',
+        }),
+    );
+    if (error === undefined) {
+      this.headerD.resolve(new Map());
+      this.trailerD.resolve(new Map());
+      this.doneD.resolve();
+    } else {
+      this.headerD.reject(error);
+      this.trailerD.reject(error);
+      this.doneD.reject(error);
+      this.abort.abort(error);
+    }
+    if (canWrite && !this.link.isClosed) {
+      if (rstPath !== undefined) {
+        const code = isTTStreamError(error) ? error.code : TTStreamErrorCode.InternalCancel;
+        const message = isTTStreamError(error) ? error.detail : describeValue(error);
+        const strHeaders = new Map<string, string>();
+        if (rstPath.length > 0) strHeaders.set(HEADER_CANCEL_PATH, rstPath.join(','));
+        this.writeFrame({
+          type: FrameType.Rst,
+          strHeaders,
+          payload: exceptionPayload(this, code, message),
+        }).catch(noop);
+      }
+      if (previous !== StreamState.HalfCloseLocal) {
+        this.writeFrame({ type: FrameType.Trailer }).catch(noop);
+      }
+    }
+    this.link.release(this as unknown as ClientStream<never, never>);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The TTHeader Streaming engine: connections, streams, pools, server and client transports.
+ * Plain Node (`node:net`, AsyncIterable, AbortSignal); no Nest, no rxjs.
+ */
+export {
+  type TransportAddress,
+  type TcpAddress,
+  type UnixAddress,
+  isUnixAddress,
+  formatAddress,
+} from './address.js';
+export {
+  TTStreamClientTransport,
+  type ClientTransportOptions,
+  type ClientTransportStats,
+} from './client-transport.js';
+export { ClientStream, type OpenStreamOptions, type StreamCall } from './client-stream.js';
+export { type PoolMode } from './connection-pool.js';
+export {
+  TTStreamServerTransport,
+  type ServerTransportOptions,
+  type ServerTransportStats,
+} from './server-transport.js';
+export { ServerStream, type StreamMode } from './server-stream.js';
+export { type StreamHandler, type StreamRoute } from './server-router.js';
+export { type RecvBufferLimits, DEFAULT_RECV_BUFFER } from './recv-buffer.js';
+export { type SendBufferLimits, DEFAULT_SEND_BUFFER } from './send-limiter.js';
+export {
+  streamScope,
+  currentParentStream,
+  type CascadeParent,
+  type CascadeChild,
+} from './stream-scope.js';
+export { errorFromTrailer, errorFromRst, bizErrorFromHeaders } from './trailer-to-error.js';
+export { trailerFromError, type TrailerContent } from './error-to-trailer.js';

@@ -1,0 +1,277 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { TApplicationExceptionType, TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import type { Frame } from '../protocol/frame.js';
+import { FrameType } from '../protocol/frame-type.js';
+import { HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
+import { isUnixAddress, type TransportAddress } from './address.js';
+import { debug } from './debug.js';
+import { exceptionPayload } from './error-to-trailer.js';
+import type { RecvBufferLimits } from './recv-buffer.js';
+import type { SendBufferLimits } from './send-limiter.js';
+import { ServerConnection, type ServerConnectionOwner } from './server-connection.js';
+import { isResolvedRoute, ServerRouter, type StreamRoute } from './server-router.js';
+import { ServerStream } from './server-stream.js';
+import { streamScope } from './stream-scope.js';
+import { describeValue } from './to-error.js';
+
+/** Options of {@link TTStreamServerTransport}. */
+export interface ServerTransportOptions {
+  /** Close connections that have had no stream for this long; 0 disables. Default 600 000 ms (Kitex's 10 min). */
+  readonly idleTimeoutMs?: number;
+  /** Streams per connection; one more gets a HEADER and an exception TRAILER. Default unlimited. */
+  readonly maxConcurrentStreams?: number;
+  /** Graceful shutdown: how long in-flight streams may run after `close()`. Default 5000 ms. */
+  readonly gracePeriodMs?: number;
+  /** Largest frame (LENGTH field) sent or accepted. Default 16 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Per-stream receive buffer; a handler that falls behind gets its stream reset (12011). */
+  readonly recvBuffer?: RecvBufferLimits;
+  /** Per-stream limit on sends not yet accepted by the socket. */
+  readonly sendBuffer?: SendBufferLimits;
+  /** Received bytes buffered per connection before reading pauses. Default 64 MiB. */
+  readonly maxConnectionBufferBytes?: number;
+  /** Send `biz error: internal error` instead of a failing handler's message. Default false. */
+  readonly hideErrorMessages?: boolean;
+  /**
+   * Maps a handler's error before it becomes the TRAILER (for instance an HttpException to a
+   * BizStatusError). Return the input to keep it.
+   */
+  readonly mapError?: (error: unknown) => unknown;
+}
+
+/** Counts for monitoring and leak tests. */
+export interface ServerTransportStats {
+  readonly connections: number;
+  /** Registered streams (not yet ended by trailer, RST or close). */
+  readonly streams: number;
+  /** Handlers still running (they may outlive their stream). */
+  readonly handlers: number;
+  /** Frames of unknown types skipped. */
+  readonly skippedFrames: number;
+  /** Connections whose reading is paused (their streams buffer too much). */
+  readonly pausedConnections: number;
+}
+
+/**
+ * The server side of TTHeader Streaming: accepts connections, routes client HEADERs by `isn` and
+ * method to registered handlers, and translates handler outcomes into TRAILERs.
+ */
+export class TTStreamServerTransport implements ServerConnectionOwner {
+  private readonly router = new ServerRouter();
+  private readonly connections = new Set<ServerConnection>();
+  private server: Server | undefined;
+  private closing: Promise<void> | undefined;
+  private handlers = 0;
+  private skippedClosed = 0;
+  private readonly handlersIdle: (() => void)[] = [];
+
+  constructor(private readonly options: ServerTransportOptions = {}) {}
+
+  /** Registers the handler of `service.method`. */
+  register<Req, Res>(service: string, method: string, route: StreamRoute<Req, Res>): void {
+    this.router.register(service, method, route);
+  }
+
+  /** Starts listening; resolves with the bound address (the real port when `port` is 0). */
+  async listen(address: TransportAddress): Promise<TransportAddress> {
+    if (this.server !== undefined) throw new Error('already listening');
+    const server = createServer({ keepAlive: true, noDelay: true }, (socket) => {
+      this.onSocket(socket);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const done = (): void => {
+        server.removeListener('error', reject);
+        resolve();
+      };
+      if (isUnixAddress(address)) server.listen(address.path, done);
+      else server.listen(address.port, address.host, done);
+    });
+    server.on('error', (error) => {
+      debug('server error: %s', error.message);
+    });
+    if (isUnixAddress(address)) return { path: address.path };
+    const bound = server.address() as AddressInfo;
+    return { host: bound.address, port: bound.port };
+  }
+
+  /** Counts of connections, streams and running handlers. */
+  stats(): ServerTransportStats {
+    let streams = 0;
+    let skipped = this.skippedClosed;
+    let paused = 0;
+    for (const c of this.connections) {
+      streams += c.streamCount;
+      skipped += c.connection.skippedFrames;
+      if (c.connection.isPaused) paused++;
+    }
+    return {
+      connections: this.connections.size,
+      streams,
+      handlers: this.handlers,
+      skippedFrames: skipped,
+      pausedConnections: paused,
+    };
+  }
+
+  /**
+   * Graceful shutdown (DESIGN.md policy 7): stop accepting, answer new streams with an "is
+   * shutting down" exception, let running streams finish for `gracePeriodMs`, then reset the rest
+   * (RST, handlers aborted with 12013) and close every connection after flushing.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const server = this.server;
+    const stopped = new Promise<void>((resolve) => {
+      if (server === undefined) resolve();
+      else
+        server.close(() => {
+          resolve();
+        });
+    });
+    for (const c of this.connections) if (c.streamCount === 0) void c.end();
+    const grace = this.options.gracePeriodMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.whenNoStreams(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, grace);
+      }),
+    ]);
+    clearTimeout(timer);
+    const shutdownError = new TTStreamError(TTStreamErrorCode.CanceledByConnectionClose, {
+      side: 'server',
+      detail: 'server is shutting down',
+    });
+    for (const c of this.connections) {
+      for (const stream of [...c.streams()]) stream.reset(shutdownError);
+    }
+    await Promise.all([...this.connections].map((c) => c.end()));
+    await stopped;
+  }
+
+  private whenNoStreams(): Promise<void> {
+    if (this.stats().streams === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.handlersIdle.push(resolve);
+    });
+  }
+
+  private onSocket(socket: Socket): void {
+    if (this.closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const connection = new ServerConnection(socket, this, {
+      idleTimeoutMs: this.options.idleTimeoutMs ?? 600_000,
+      maxFrameBytes: this.options.maxFrameBytes,
+      maxConnectionBufferBytes: this.options.maxConnectionBufferBytes,
+    });
+    this.connections.add(connection);
+  }
+
+  /** @internal */
+  onStreamHeader(connection: ServerConnection, frame: Frame): void {
+    const reply = (typeId: number, message: string): void => {
+      const base = { streamId: frame.streamId, method: frame.method };
+      connection.write({ ...base, type: FrameType.Header }).catch(() => undefined);
+      connection
+        .write({
+          ...base,
+          type: FrameType.Trailer,
+          payload: exceptionPayload(base, typeId, message),
+        })
+        .catch(() => undefined);
+    };
+    if (this.closing !== undefined) {
+      reply(TApplicationExceptionType.InternalError, 'server is shutting down');
+      return;
+    }
+    const max = this.options.maxConcurrentStreams;
+    if (max !== undefined && connection.streamCount >= max) {
+      reply(TApplicationExceptionType.InternalError, `too many concurrent streams (limit ${max})`);
+      return;
+    }
+    const found = this.router.resolve(
+      frame.strHeaders.get(HEADER_IDL_SERVICE_NAME) ?? '',
+      frame.method,
+    );
+    if (!isResolvedRoute(found)) {
+      debug('server: %s', found.message);
+      reply(found.typeId, found.message);
+      return;
+    }
+    const { service, route } = found;
+    const stream = new ServerStream(
+      frame,
+      {
+        service,
+        method: frame.method,
+        mode: route.mode,
+        requestCodec: route.requestCodec,
+        responseCodec: route.responseCodec,
+      },
+      {
+        recvBuffer: this.options.recvBuffer,
+        sendBuffer: this.options.sendBuffer,
+        hideErrorMessages: this.options.hideErrorMessages,
+        mapError: this.options.mapError,
+      },
+      connection,
+    );
+    const replaced = connection.add(stream as unknown as ServerStream<never, never>);
+    if (replaced !== undefined) {
+      // DESIGN.md policy 8: the old stream is cancelled (12002), silently; the new one opens.
+      replaced.reset(
+        new TTStreamError(TTStreamErrorCode.UnexpectedHeader, {
+          side: 'server',
+          detail: 'a new HEADER reused the stream id',
+        }),
+        false,
+      );
+    }
+    stream.start();
+    this.handlers++;
+    const run = async (): Promise<void> => {
+      await route.handler(stream);
+    };
+    streamScope.run(stream, run).then(
+      () => {
+        this.onHandlerDone(stream, undefined);
+      },
+      (error: unknown) => {
+        this.onHandlerDone(stream, error);
+      },
+    );
+  }
+
+  private onHandlerDone(stream: ServerStream<unknown, unknown>, error: unknown): void {
+    this.handlers--;
+    stream.finish(error);
+    if (error !== undefined)
+      debug('handler %s.%s failed: %s', stream.service, stream.method, describeValue(error));
+  }
+
+  /** @internal */
+  onConnectionClose(connection: ServerConnection): void {
+    this.skippedClosed += connection.connection.skippedFrames;
+    this.connections.delete(connection);
+    this.notifyIfNoStreams();
+  }
+
+  /** @internal */
+  onConnectionIdle(connection: ServerConnection): void {
+    if (this.closing !== undefined) void connection.end();
+    this.notifyIfNoStreams();
+  }
+
+  private notifyIfNoStreams(): void {
+    if (this.handlersIdle.length === 0 || this.stats().streams > 0) return;
+    for (const resolve of this.handlersIdle.splice(0)) resolve();
+  }
+}

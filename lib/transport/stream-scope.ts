@@ -1,0 +1,26 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** A client stream that follows a parent server stream's cancellation. */
+export interface CascadeChild {
+  /** The parent was cancelled (or its handler returned) with `reason`. */
+  cascadeCancel(reason: unknown): void;
+}
+
+/** A server stream seen as the parent of client streams opened while serving it. */
+export interface CascadeParent {
+  readonly signal: AbortSignal;
+  addChild(child: CascadeChild): void;
+  removeChild(child: CascadeChild): void;
+}
+
+/**
+ * The server stream whose handler is running. The server runs each handler inside
+ * `streamScope.run(stream, ...)`; `openStream` on a client reads it, so a downstream call made by
+ * a handler is cancelled with it (spec section 4.4) without manual plumbing.
+ */
+export const streamScope = new AsyncLocalStorage<CascadeParent>();
+
+/** The server stream being served in the current async context, if any. */
+export function currentParentStream(): CascadeParent | undefined {
+  return streamScope.getStore();
+}

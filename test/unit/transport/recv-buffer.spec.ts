@@ -1,0 +1,96 @@
+import { describe, expect, it } from '@jest/globals';
+import { RecvBuffer } from '../../../lib/transport/recv-buffer.js';
+import { SendLimiter } from '../../../lib/transport/send-limiter.js';
+
+const bytes = (n: number): Uint8Array => new Uint8Array(n);
+
+describe('RecvBuffer', () => {
+  it('delivers queued payloads before EOF', async () => {
+    const buffer = new RecvBuffer();
+    buffer.push(Uint8Array.of(1));
+    buffer.push(Uint8Array.of(2));
+    buffer.end();
+    expect(await buffer.next()).toEqual(Uint8Array.of(1));
+    expect(await buffer.next()).toEqual(Uint8Array.of(2));
+    expect(await buffer.next()).toBeUndefined();
+    expect(await buffer.next()).toBeUndefined();
+  });
+
+  it('delivers queued payloads before the error, then the same error every time', async () => {
+    const buffer = new RecvBuffer();
+    buffer.push(Uint8Array.of(1));
+    const error = new Error('end');
+    buffer.end(error);
+    buffer.push(Uint8Array.of(9)); // ignored after the end
+    expect(await buffer.next()).toEqual(Uint8Array.of(1));
+    await expect(buffer.next()).rejects.toBe(error);
+    await expect(buffer.next()).rejects.toBe(error);
+  });
+
+  it('hands a payload straight to a waiting reader', async () => {
+    const buffer = new RecvBuffer();
+    const waiting = buffer.next();
+    buffer.push(Uint8Array.of(7));
+    expect(await waiting).toEqual(Uint8Array.of(7));
+    expect(buffer.length).toBe(0);
+  });
+
+  it('refuses payloads over the message or byte limit (one message always fits)', () => {
+    const counted = new RecvBuffer({ maxMessages: 2 });
+    expect(counted.push(bytes(1))).toBe(true);
+    expect(counted.push(bytes(1))).toBe(true);
+    expect(counted.push(bytes(1))).toBe(false);
+    const sized = new RecvBuffer({ maxBytes: 10 });
+    expect(sized.push(bytes(50))).toBe(true);
+    expect(sized.push(bytes(1))).toBe(false);
+  });
+
+  it('reports byte deltas, and gives everything back at the end', async () => {
+    let held = 0;
+    const buffer = new RecvBuffer({}, (delta) => (held += delta));
+    buffer.push(bytes(10));
+    buffer.push(bytes(5));
+    expect(held).toBe(15);
+    await buffer.next();
+    expect(held).toBe(5);
+    buffer.end();
+    expect(held).toBe(0);
+    await buffer.next();
+    expect(held).toBe(0);
+  });
+
+  it('a timed-out wait rejects with onTimeout() and does not steal the next payload', async () => {
+    const buffer = new RecvBuffer();
+    const timeout = new Error('timeout');
+    await expect(buffer.next(5, () => timeout)).rejects.toBe(timeout);
+    buffer.push(Uint8Array.of(3));
+    expect(await buffer.next()).toEqual(Uint8Array.of(3));
+  });
+
+  it('compacts its array while staying FIFO over many messages', async () => {
+    const buffer = new RecvBuffer({ maxMessages: 5000 });
+    for (let i = 0; i < 3000; i++) buffer.push(Uint8Array.of(i & 0xff));
+    for (let i = 0; i < 3000; i++) expect((await buffer.next())![0]).toBe(i & 0xff);
+    expect(buffer.length).toBe(0);
+  });
+});
+
+describe('SendLimiter', () => {
+  it('counts pending sends until they settle', async () => {
+    const limiter = new SendLimiter({ maxMessages: 2, maxBytes: 100 });
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => (release = resolve));
+    void limiter.track(10, first);
+    expect(limiter.refuse(10)).toBeUndefined();
+    void limiter.track(
+      10,
+      Promise.reject(new Error('x')).catch(() => undefined),
+    );
+    expect(limiter.refuse(10)?.kind).toBe(12005);
+    release();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(limiter.pending).toBe(0);
+    expect(limiter.refuse(500)).toBeUndefined(); // one message always fits
+  });
+});
