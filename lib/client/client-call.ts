@@ -1,0 +1,186 @@
+import { isObservable, Observable, type Subscription } from 'rxjs';
+import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
+
+/** Requests a request Observable may emit ahead of the connection before the call fails. */
+export const REQUEST_HIGH_WATER_MARK = 1024;
+
+/** The transport client stream as a call uses it. @internal not covered by semver */
+export interface CallStream {
+  send(message: unknown): Promise<void>;
+  closeSend(): Promise<void>;
+  recv(): Promise<IteratorResult<unknown, undefined>>;
+  cancel(reason?: unknown): void;
+  header(): Promise<ReadonlyMap<string, string>>;
+  trailer(): Promise<ReadonlyMap<string, string>>;
+  readonly isEnded: boolean;
+}
+
+/** What a call sends: one request, or a stream of them. @internal */
+export type CallInput =
+  | { readonly kind: 'one'; readonly request: unknown }
+  | {
+      readonly kind: 'many';
+      readonly requests: Observable<unknown> | AsyncIterable<unknown> | Iterable<unknown>;
+    };
+
+/**
+ * A cold Observable over one stream: subscribing opens it (`open()`), sends the input (then
+ * half-closes), and emits every response; the stream's failure (a `BizStatusError`, an
+ * `ApplicationException`, a `TTStreamError`) is the Observable's error. Unsubscribing before the
+ * end cancels the stream (RST).
+ * @internal not covered by semver
+ */
+export function callObservable<Res>(
+  open: () => CallStream,
+  input: CallInput,
+  options: TTStreamCallOptions = {},
+  highWaterMark = REQUEST_HIGH_WATER_MARK,
+): Observable<Res> {
+  return new Observable<Res>((subscriber) => {
+    const stream = open();
+    let upstream: Subscription | undefined;
+    const fail = (error: unknown): void => {
+      if (subscriber.closed) return;
+      if (!stream.isEnded) stream.cancel(error);
+      subscriber.error(error);
+    };
+    const onHeader = options.onHeader;
+    if (onHeader !== undefined) {
+      stream.header().then((h) => {
+        if (!subscriber.closed) onHeader(Object.fromEntries(h));
+      }, noop);
+    }
+    const onTrailer = options.onTrailer;
+    if (onTrailer !== undefined) {
+      stream.trailer().then((t) => {
+        onTrailer(Object.fromEntries(t));
+      }, noop);
+    }
+
+    // A send fails either because the stream ended (the receive loop reports why) or because
+    // the request could not be encoded (a local error: cancel and report it).
+    const sendFailed = (error: unknown): void => {
+      if (!stream.isEnded) fail(error);
+    };
+    const sender = new SequentialSender(stream, sendFailed);
+    if (input.kind === 'one') {
+      sender.push(input.request);
+      sender.end();
+    } else if (isObservable(input.requests)) {
+      upstream = input.requests.subscribe({
+        next: (request) => {
+          if (sender.pending >= highWaterMark) {
+            fail(
+              new TTStreamError(TTStreamErrorCode.IllegalOperation, {
+                side: 'client',
+                detail: `the request Observable ran more than ${highWaterMark} messages ahead of the connection`,
+              }),
+            );
+            return;
+          }
+          sender.push(request);
+        },
+        error: (error: unknown) => {
+          fail(error);
+        },
+        complete: () => {
+          sender.end();
+        },
+      });
+    } else {
+      void pumpIterable(input.requests, sender, () => !subscriber.closed).catch(fail);
+    }
+
+    void (async () => {
+      try {
+        for (;;) {
+          const result = await stream.recv();
+          if (subscriber.closed) return;
+          if (result.done === true) break;
+          subscriber.next(result.value as Res);
+        }
+        subscriber.complete();
+      } catch (error) {
+        subscriber.error(error);
+      }
+    })();
+
+    return () => {
+      upstream?.unsubscribe();
+      if (!stream.isEnded) stream.cancel();
+    };
+  });
+}
+
+/** Sends queued requests one at a time (each send awaited), then half-closes. */
+class SequentialSender {
+  private readonly queue: unknown[] = [];
+  private ending = false;
+  private running = false;
+  private waiter: (() => void) | undefined;
+
+  constructor(
+    private readonly stream: CallStream,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Requests queued but not yet written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  push(request: unknown): void {
+    this.queue.push(request);
+    void this.run();
+  }
+
+  end(): void {
+    this.ending = true;
+    void this.run();
+  }
+
+  /** Resolves once the queue is empty (pull sources wait here: one item per completed send). */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && !this.running) return Promise.resolve();
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        if (this.stream.isEnded) {
+          this.queue.length = 0;
+          break;
+        }
+        await this.stream.send(this.queue.shift());
+      }
+      if (this.ending && !this.stream.isEnded) await this.stream.closeSend();
+    } catch (error) {
+      this.queue.length = 0;
+      this.onError(error);
+    } finally {
+      this.running = false;
+      const waiter = this.waiter;
+      this.waiter = undefined;
+      waiter?.();
+    }
+  }
+}
+
+async function pumpIterable(
+  source: AsyncIterable<unknown> | Iterable<unknown>,
+  sender: SequentialSender,
+  isActive: () => boolean,
+): Promise<void> {
+  for await (const request of source) {
+    if (!isActive()) return;
+    sender.push(request);
+    await sender.drained();
+  }
+  sender.end();
+}
+
+function noop(): void {}

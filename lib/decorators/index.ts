@@ -1,0 +1,1 @@
+export { StreamPattern, type StreamPatternOptions } from './stream-pattern.decorator.js';

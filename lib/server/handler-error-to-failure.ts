@@ -1,0 +1,122 @@
+import { HttpException } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import {
+  ApplicationException,
+  BizStatusError,
+  fromBizStatusError,
+  TApplicationExceptionType,
+  TTStreamError,
+} from '../errors/index.js';
+
+/** How handler failures become trailers (DESIGN.md, protocol policy 1). */
+export interface TTStreamExceptionMappingOptions {
+  /**
+   * `biz-status` (default): an `HttpException` (ValidationPipe's included) becomes a business
+   * error whose code is the HTTP status. `application`: it becomes an ApplicationException.
+   */
+  readonly httpExceptions?: 'biz-status' | 'application';
+  /**
+   * Whether the message of a non-business error reaches the client (`biz error: <message>`, as
+   * a Kitex server sends). Default true; false sends `biz error: Internal server error`.
+   */
+  readonly exposeErrorMessages?: boolean;
+}
+
+/** The text Nest's `BaseRpcExceptionFilter` puts in place of any non-`RpcException` error. */
+export const NEST_UNKNOWN_ERROR_MESSAGE = 'Internal server error';
+
+const HIDDEN = NEST_UNKNOWN_ERROR_MESSAGE;
+
+/**
+ * Translates what a handler failed with into the error the stream ends with: a
+ * {@link BizStatusError} (sent as `biz-*` trailer keys), an {@link ApplicationException} (a
+ * TApplicationException payload) or another {@link TTStreamError} (passed through).
+ *
+ * - our error classes: unchanged;
+ * - anything carrying `bizStatusCode`/`bizMessage` (an `RpcException` with such an object
+ *   included): a business error;
+ * - an `HttpException`: a business error with the HTTP status as code (see options);
+ * - an `RpcException('text')`, Nest's `{ status: 'error', message }` or any other error: a
+ *   TApplicationException of type 6 with message `biz error: <message>`, as Kitex does.
+ */
+export function handlerErrorToFailure(
+  error: unknown,
+  options: TTStreamExceptionMappingOptions = {},
+): TTStreamError | BizStatusError {
+  if (error instanceof TTStreamError || error instanceof BizStatusError) return error;
+  const wrapped = error instanceof RpcException ? error.getError() : undefined;
+  if (wrapped instanceof TTStreamError || wrapped instanceof BizStatusError) return wrapped;
+  const biz = fromBizStatusError(error);
+  if (biz !== undefined) {
+    return new BizStatusError(biz.bizStatusCode, biz.bizMessage, biz.bizExtra);
+  }
+  if (error instanceof HttpException && options.httpExceptions !== 'application') {
+    return new BizStatusError(error.getStatus() | 0, httpExceptionMessage(error));
+  }
+  if (error instanceof RpcException) {
+    const inner = error.getError();
+    return internalError(
+      typeof inner === 'string' ? inner : messageOf(inner, error.message),
+      error,
+      options,
+    );
+  }
+  return internalError(messageOf(error, String(error)), error, options);
+}
+
+/**
+ * The failure for what came out of Nest's exception-filter chain, given the original error the
+ * handler threw (when `@StreamPattern`'s interceptor recorded one). Nest's default filter turns a
+ * non-`RpcException` into `{ status: 'error', message: 'Internal server error' }`; in that case
+ * the original is translated instead, so a plain `Error('test error')` reaches the client as
+ * `biz error: test error`, as from a Kitex server.
+ */
+export function filteredErrorToFailure(
+  filtered: unknown,
+  original: { readonly error: unknown } | undefined,
+  options: TTStreamExceptionMappingOptions = {},
+): TTStreamError | BizStatusError {
+  if (original !== undefined && isNestUnknownError(filtered)) {
+    return handlerErrorToFailure(original.error, options);
+  }
+  return handlerErrorToFailure(filtered, options);
+}
+
+/** True for the exact object Nest's default filter emits for a non-`RpcException`. */
+export function isNestUnknownError(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || value instanceof Error) return false;
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  return (
+    keys.length === 2 &&
+    record['status'] === 'error' &&
+    record['message'] === NEST_UNKNOWN_ERROR_MESSAGE
+  );
+}
+
+function internalError(
+  message: string,
+  cause: unknown,
+  options: TTStreamExceptionMappingOptions,
+): ApplicationException {
+  const shown = options.exposeErrorMessages === false ? HIDDEN : message;
+  return new ApplicationException(TApplicationExceptionType.InternalError, `biz error: ${shown}`, {
+    side: 'server',
+    cause,
+  });
+}
+
+function messageOf(value: unknown, fallback: string): string {
+  if (typeof value === 'object' && value !== null) {
+    const message = (value as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    if (Array.isArray(message)) return message.map(String).join('; ');
+  }
+  return fallback;
+}
+
+function httpExceptionMessage(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  return messageOf(response, error.message);
+}

@@ -1,0 +1,40 @@
+/**
+ * Couples a stream's two directions: while more than `resumeBelow` responses wait to be written,
+ * the request Observable stops reading, so a handler that answers each request (bidirectional
+ * echo) cannot run ahead of the connection; requests then wait in the transport's bounded
+ * receive buffer.
+ * @internal not covered by semver
+ */
+export class OutboundPressure {
+  private pending = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly resumeBelow: number) {}
+
+  /** Messages queued and not yet written. */
+  get queued(): number {
+    return this.pending;
+  }
+
+  /** One more message queued. */
+  add(): void {
+    this.pending++;
+  }
+
+  /** One queued message written (or dropped). */
+  remove(): void {
+    this.pending = Math.max(0, this.pending - 1);
+    if (this.pending < this.resumeBelow) this.release();
+  }
+
+  /** Undefined when reading may go on; otherwise resolves once it may. */
+  ready(): Promise<void> | undefined {
+    if (this.pending < this.resumeBelow) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Lets every waiting reader go (the stream ended). */
+  release(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,40 @@
+import { type TTStreamExceptionMappingOptions } from './handler-error-to-failure.js';
+import { type TTStreamIdlSource } from './resolve-idl.js';
+import { type ServerBinding } from './server-binding.js';
+
+/** Options of {@link TTStreamServer}. */
+export interface TTStreamServerOptions {
+  /**
+   * The IDL: a loaded one (`loadThriftIdl('echo.thrift')`) or the path of the `.thrift` file.
+   * It gives the services, each method's mode and the message codecs. Required.
+   */
+  readonly idl: TTStreamIdlSource;
+  /** Include directories, when `idl` is a path. Default none. */
+  readonly includeDirs?: readonly string[];
+  /** Address to bind. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port to bind; 0 picks a free one. Default 8888. */
+  readonly port?: number;
+  /** How long `close()` lets in-flight streams finish before resetting them. Default 5000 ms. */
+  readonly gracefulShutdownMs?: number;
+  /**
+   * Messages a handler's Observable may emit ahead of the connection before its stream is failed
+   * (DESIGN.md policy 6). AsyncIterable results are pulled and never run ahead. Default 1024.
+   */
+  readonly outboundHighWaterMark?: number;
+  /** How handler failures become trailers when no filter of yours handled them. */
+  readonly exceptionMapping?: TTStreamExceptionMappingOptions;
+  /** Extra options for the transport (receive buffer limits and so on), passed through as is. */
+  readonly transportOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * @internal not covered by semver: builds the transport binding (tests use an in-memory one).
+   */
+  readonly createBinding?: (options: TTStreamServerOptions) => ServerBinding;
+}
+
+/** Default host of {@link TTStreamServer}. */
+export const DEFAULT_TTSTREAM_HOST = '127.0.0.1';
+/** Default port of {@link TTStreamServer}, as in the sample. */
+export const DEFAULT_TTSTREAM_PORT = 8888;
+/** Default grace period of `TTStreamServer.close()` (Kitex's ExitWaitTime). */
+export const DEFAULT_GRACEFUL_SHUTDOWN_MS = 5000;

@@ -1,0 +1,244 @@
+import { EventEmitter } from 'node:events';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { from, isObservable, takeLast } from 'rxjs';
+import { ApplicationException, TApplicationExceptionType } from '../errors/index.js';
+import { type StreamMode, TTSTREAM_TRANSPORT } from '../nest-constants.js';
+import { filteredErrorToFailure } from './handler-error-to-failure.js';
+import { capturedHandlerError } from './handler-error-store.js';
+import { findIdlMethod, type TTStreamMethodLike } from './idl-descriptor.js';
+import { requestObservable } from './request-observable.js';
+import { resolveIdl } from './resolve-idl.js';
+import { type ServerBinding } from './server-binding.js';
+import { type ServerCall } from './server-call.js';
+import { createTransportBinding } from './transport-binding.js';
+import { TTStreamContext } from './ttstream.context.js';
+import { type TTStreamServerOptions } from './ttstream-server-options.interface.js';
+import { OutboundPressure } from './outbound-pressure.js';
+import { DEFAULT_OUTBOUND_HIGH_WATER_MARK, isAsyncIterable, writeResult } from './write-result.js';
+
+/** Status values of {@link TTStreamServer}. */
+export type TTStreamServerStatus = 'listening' | 'closing' | 'closed';
+
+/** Events of {@link TTStreamServer} (`app.on(...)` / `server.on(...)`). */
+export interface TTStreamServerEvents {
+  /** A transport-level failure (a connection error, a handler that failed after its stream). */
+  error: (error: Error) => void;
+  /** A client connected (the transport's connection object). */
+  connection: (socket: unknown) => void;
+  /** A stream reached a handler. */
+  'stream:open': (context: TTStreamContext) => void;
+  /** A stream's handler finished; `error` is the failure it ended with, if any. */
+  'stream:close': (context: TTStreamContext, error: unknown) => void;
+  // Index signature required by Nest's `Server<EventsMap>` constraint.
+  [event: string]: (...args: never[]) => void;
+}
+
+interface StreamExtras {
+  readonly ttstream?: {
+    readonly service: string;
+    readonly method: string;
+    readonly mode?: StreamMode;
+  };
+}
+
+/**
+ * A Nest microservice transport that serves CloudWeGo Kitex TTHeader Streaming methods with
+ * `@StreamPattern` handlers:
+ *
+ * ```ts
+ * const app = await NestFactory.createMicroservice(AppModule, {
+ *   strategy: new TTStreamServer({ idl: await loadThriftIdl('echo.thrift'), port: 8888 }),
+ * });
+ * await app.listen();
+ * ```
+ *
+ * Each IDL method with a handler is served in its IDL mode; an IDL method without one answers
+ * UnknownMethod. `listen` fails when a handler names a method the IDL lacks or asks for another
+ * mode. Handler failures end the stream per DESIGN.md policy 1.
+ */
+export class TTStreamServer
+  extends Server<TTStreamServerEvents, TTStreamServerStatus>
+  implements CustomTransportStrategy
+{
+  override transportId = TTSTREAM_TRANSPORT;
+  private binding: ServerBinding | undefined;
+  private readonly events = new EventEmitter();
+
+  constructor(private readonly options: TTStreamServerOptions) {
+    super();
+    this.events.on('error', () => undefined);
+  }
+
+  /** Checks the handlers against the IDL, binds the socket, then calls `callback`. */
+  async listen(callback: (error?: unknown, ...info: unknown[]) => void): Promise<void> {
+    try {
+      const binding = this.createBinding();
+      this.registerMethods(binding);
+      binding.on('error', (error) => this.events.emit('error', error));
+      binding.on('connection', (socket) => this.events.emit('connection', socket));
+      await binding.listen();
+      this.binding = binding;
+      this._status$.next('listening');
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /** Stops accepting, lets in-flight streams finish (grace period), then closes. */
+  async close(): Promise<void> {
+    const binding = this.binding;
+    if (binding === undefined) return;
+    this.binding = undefined;
+    this._status$.next('closing');
+    await binding.close();
+    this._status$.next('closed');
+  }
+
+  /** Subscribes to a server event: `error`, `connection`, `stream:open`, `stream:close`. */
+  on<K extends keyof TTStreamServerEvents>(event: K, callback: TTStreamServerEvents[K]): void {
+    this.events.on(event as string, callback as (...args: unknown[]) => void);
+  }
+
+  /** The transport server (`TTStreamServerTransport`). Throws before `listen`. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- Nest's signature
+  unwrap<T>(): T {
+    if (this.binding === undefined) {
+      throw new Error('TTStreamServer is not listening: call listen() first');
+    }
+    return this.binding.unwrap() as T;
+  }
+
+  /** The bound address, once listening (useful with port 0). */
+  address(): { readonly address: string; readonly port: number } | undefined {
+    return this.binding?.address();
+  }
+
+  private createBinding(): ServerBinding {
+    return (this.options.createBinding ?? createTransportBinding)(this.options);
+  }
+
+  private registerMethods(binding: ServerBinding): void {
+    const idl = resolveIdl(this.options.idl, this.options.includeDirs);
+    const routes = new Map<string, MessageHandler>();
+    const problems: string[] = [];
+    for (const [pattern, handler] of this.getHandlers()) {
+      const meta = (handler.extras as StreamExtras | undefined)?.ttstream;
+      if (meta === undefined) continue;
+      const method = findIdlMethod(idl, meta.service, meta.method);
+      if (method instanceof Error) {
+        problems.push(`@StreamPattern('${pattern}'): ${method.message}`);
+      } else if (method.mode === 'unary') {
+        problems.push(
+          `@StreamPattern('${pattern}'): ${pattern} is a unary method; TTHeader Streaming serves streaming methods only`,
+        );
+      } else if (meta.mode !== undefined && meta.mode !== method.mode) {
+        problems.push(
+          `@StreamPattern('${pattern}', { mode: '${meta.mode}' }): the IDL declares ${pattern} as '${method.mode}'`,
+        );
+      } else {
+        routes.set(`${meta.service}.${meta.method}`, handler);
+      }
+    }
+    if (problems.length > 0) {
+      throw new Error(`TTStreamServer cannot listen:\n  ${problems.join('\n  ')}`);
+    }
+    for (const service of idl.services.values()) {
+      for (const method of service.methods.values()) {
+        if (method.mode === 'unary') continue;
+        const handler = routes.get(`${service.name}.${method.name}`);
+        binding.register({
+          service: service.name,
+          method: method.name,
+          mode: method.mode,
+          requestCodec: method.requestCodec,
+          responseCodec: method.responseCodec,
+          handler:
+            handler === undefined
+              ? (call) => Promise.reject(unknownMethod(call))
+              : (call) => this.serve(handler, method, call),
+        });
+      }
+    }
+  }
+
+  private async serve(
+    handler: MessageHandler,
+    method: TTStreamMethodLike,
+    call: ServerCall,
+  ): Promise<void> {
+    const context = new TTStreamContext(call);
+    this.events.emit('stream:open', context);
+    let outcome: unknown;
+    const run = async (): Promise<void> => {
+      try {
+        await this.runHandler(handler, method.mode, call, context);
+      } catch (error) {
+        outcome = error;
+        throw error;
+      } finally {
+        this.events.emit('stream:close', context, outcome);
+      }
+    };
+    // The processing hooks (tracing) wrap the whole stream. The function given to them never
+    // rejects (a hook that drops `done()`'s promise must not cause an unhandled rejection); the
+    // stream's outcome travels through this promise instead.
+    await new Promise<void>((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression -- typed void, returns the hook's promise
+      const hooked: unknown = this.runWithProcessingHooks(context, (runEndHook) =>
+        run().finally(runEndHook).then(resolve, reject),
+      );
+      // A start hook that fails before calling `done()`.
+      if (hooked instanceof Promise) hooked.catch(reject);
+    });
+  }
+
+  private async runHandler(
+    handler: MessageHandler,
+    mode: StreamMode,
+    call: ServerCall,
+    context: TTStreamContext,
+  ): Promise<void> {
+    const streaming = mode === 'client' || mode === 'bidirectional';
+    const highWaterMark = this.options.outboundHighWaterMark ?? DEFAULT_OUTBOUND_HIGH_WATER_MARK;
+    const pressure = new OutboundPressure(Math.max(1, Math.floor(highWaterMark / 2)));
+    const payload = streaming ? requestObservable(call, pressure) : await firstRequest(call);
+    let result: unknown = await handler(payload, context);
+    if (mode === 'client' || mode === 'unary') result = lastOnly(result);
+    try {
+      await writeResult(result, call, highWaterMark, pressure);
+    } catch (error) {
+      if (call.signal.aborted) throw call.signal.reason;
+      throw filteredErrorToFailure(
+        error,
+        capturedHandlerError(context),
+        this.options.exceptionMapping,
+      );
+    }
+  }
+}
+
+async function firstRequest(call: ServerCall): Promise<unknown> {
+  // Not `for await`: leaving that loop would end the stream's receive side.
+  const first = await call[Symbol.asyncIterator]().next();
+  if (first.done !== true) return first.value;
+  throw new ApplicationException(
+    TApplicationExceptionType.ProtocolError,
+    `${call.service}.${call.method}: the client sent no request`,
+    { side: 'server' },
+  );
+}
+
+function lastOnly(result: unknown): unknown {
+  if (isObservable(result)) return result.pipe(takeLast(1));
+  if (isAsyncIterable(result)) return from(result).pipe(takeLast(1));
+  return result;
+}
+
+function unknownMethod(call: ServerCall): ApplicationException {
+  return new ApplicationException(
+    TApplicationExceptionType.UnknownMethod,
+    `unknown method ${call.method}`,
+    { side: 'server' },
+  );
+}

@@ -1,0 +1,169 @@
+import { isObservable, type Observable, type Subscription } from 'rxjs';
+import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import { OutboundPressure } from './outbound-pressure.js';
+
+/** Where a handler's results go. @internal */
+export interface ResultSink {
+  /** Writes one message; resolves once written (backpressure). */
+  send(message: unknown): Promise<void>;
+  /** Aborted when the stream is gone: writing stops and the handler is unsubscribed. */
+  readonly signal: AbortSignal;
+  /** Resets the stream (used when an Observable outruns the connection). */
+  reset(error: TTStreamError): void;
+}
+
+/** Default {@link writeResult} bound: messages an Observable may emit ahead of the socket. */
+export const DEFAULT_OUTBOUND_HIGH_WATER_MARK = 1024;
+
+/**
+ * Writes what a handler returned: an Observable (each value, in order, one `send` at a time),
+ * an AsyncIterable (pulled one item per completed `send`), or a plain value (undefined: nothing).
+ * An Observable may run ahead of the socket by `highWaterMark` messages; past that the handler is
+ * unsubscribed and the stream reset (RST 12011, DESIGN.md policy 6). Resolves on completion; rejects with the Observable's error
+ * after the messages emitted before it were written, or with the sink's abort reason.
+ * @internal not covered by semver
+ */
+export async function writeResult(
+  result: unknown,
+  sink: ResultSink,
+  highWaterMark = DEFAULT_OUTBOUND_HIGH_WATER_MARK,
+  pressure = new OutboundPressure(highWaterMark),
+): Promise<void> {
+  if (isObservable(result)) return writeObservable(result, sink, highWaterMark, pressure);
+  if (isAsyncIterable(result)) return writeIterable(result, sink);
+  if (result !== undefined) await sink.send(result);
+}
+
+/** True for an AsyncIterable that is not an Observable. @internal */
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+async function writeIterable(source: AsyncIterable<unknown>, sink: ResultSink): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
+  const aborted = abortPromise(sink.signal);
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted.promise]);
+      if (next.done === true) return;
+      await sink.send(next.value);
+    }
+  } catch (error) {
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    throw error;
+  } finally {
+    aborted.dispose();
+  }
+}
+
+function writeObservable(
+  source: Observable<unknown>,
+  sink: ResultSink,
+  highWaterMark: number,
+  pressure: OutboundPressure,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const queue: unknown[] = [];
+    let ended: { error: unknown } | 'complete' | undefined;
+    let writing = false;
+    const state: { finished: boolean; subscription: Subscription | undefined } = {
+      finished: false,
+      subscription: undefined,
+    };
+
+    const finish = (error?: { error: unknown }): void => {
+      if (state.finished) return;
+      state.finished = true;
+      sink.signal.removeEventListener('abort', onAbort);
+      state.subscription?.unsubscribe();
+      pressure.release();
+      if (error === undefined) resolve();
+      // The raw failure (possibly Nest's plain error object): the caller translates it.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      else reject(error.error);
+    };
+    const onAbort = (): void => {
+      finish({ error: sink.signal.reason });
+    };
+    const drain = async (): Promise<void> => {
+      if (writing) return;
+      writing = true;
+      try {
+        while (queue.length > 0 && !state.finished) {
+          const item = queue.shift();
+          try {
+            if (isAsyncIterable(item)) await writeIterable(item, sink);
+            else await sink.send(item);
+          } finally {
+            pressure.remove();
+          }
+        }
+      } catch (error) {
+        finish({ error });
+        return;
+      } finally {
+        writing = false;
+      }
+      if (ended === 'complete') finish();
+      else if (ended !== undefined) finish(ended);
+    };
+
+    if (sink.signal.aborted) {
+      onAbort();
+      return;
+    }
+    sink.signal.addEventListener('abort', onAbort, { once: true });
+    state.subscription = source.subscribe({
+      next: (value) => {
+        if (state.finished) return;
+        if (queue.length >= highWaterMark) {
+          const overflow = new TTStreamError(TTStreamErrorCode.InternalCancel, {
+            side: 'server',
+            detail: `the handler emitted more than ${highWaterMark} messages ahead of the connection`,
+          });
+          sink.reset(overflow);
+          finish({ error: overflow });
+          return;
+        }
+        queue.push(value);
+        pressure.add();
+        void drain();
+      },
+      error: (error: unknown) => {
+        ended = { error };
+        void drain();
+      },
+      complete: () => {
+        ended = 'complete';
+        void drain();
+      },
+    });
+    // finish() may have run during subscribe(), before the subscription existed.
+    if (state.finished) state.subscription.unsubscribe();
+  });
+}
+
+function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    onAbort = () => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined);
+  return {
+    promise,
+    dispose: () => {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    },
+  };
+}

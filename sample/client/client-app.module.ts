@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClientsModule } from '@nestjs/microservices';
+import { loadThriftIdl } from '../../lib/idl/index.js';
+import { TTStreamClient, type TTStreamClientOptions } from '../../lib/index.js';
+import { ECHO_IDL_FILE } from '../package-root.js';
+import { EchoDemo } from './echo-demo.js';
+import { ECHO_CLIENT } from './tokens.js';
+
+/** The client app: a `TTStreamClient` (ClientsModule, closed on shutdown) and the demo. */
+@Module({})
+export class EchoClientModule {
+  static forServer(host: string, port: number): DynamicModule {
+    return {
+      module: EchoClientModule,
+      imports: [
+        ClientsModule.registerAsync([
+          {
+            name: ECHO_CLIENT,
+            useFactory: () => ({
+              customClass: TTStreamClient,
+              options: {
+                idl: loadThriftIdl(ECHO_IDL_FILE),
+                host,
+                port,
+                defaultTimeoutMs: 10_000,
+              } satisfies TTStreamClientOptions,
+            }),
+          },
+        ]),
+      ],
+      providers: [EchoDemo],
+    };
+  }
+}

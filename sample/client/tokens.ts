@@ -1,0 +1,2 @@
+/** The injection token of the sample's `TTStreamClient`. */
+export const ECHO_CLIENT = 'ECHO_CLIENT';

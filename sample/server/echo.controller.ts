@@ -1,0 +1,98 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { defer, map, type Observable, reduce, tap } from 'rxjs';
+import { BizStatusError, StreamPattern, type TTStreamContext } from '../../lib/index.js';
+import { type Request, type Response, type TestServiceHandler } from '../generated/echo.js';
+
+/**
+ * The reference `TestService` (shared spec `echo-service.md`): every stream's HEADER carries
+ * `x-handler` = `TestService.<Method>` and its TRAILER `x-sent` = the number of messages sent.
+ */
+@Controller()
+export class EchoController implements TestServiceHandler {
+  /** Bidirectional: the n-th request comes back as `{ message, index: n }` at once. */
+  @StreamPattern('TestService.Echo')
+  Echo(
+    @Payload() requests: Observable<Request>,
+    @Ctx() ctx: TTStreamContext,
+  ): Observable<Response> {
+    return requests.pipe(
+      map((req, index) => ({ message: req.message, index })),
+      countSent(ctx),
+    );
+  }
+
+  /** Client streaming: after the half-close, all messages joined with `,` and their count. */
+  @StreamPattern('TestService.EchoClient')
+  EchoClient(
+    @Payload() requests: Observable<Request>,
+    @Ctx() ctx: TTStreamContext,
+  ): Observable<Response> {
+    return requests.pipe(
+      reduce((all: string[], req) => [...all, req.message], []),
+      map((all) => ({ message: all.join(','), index: all.length })),
+      countSent(ctx),
+    );
+  }
+
+  /**
+   * Server streaming: `{ message, index: i }` for i = 0 .. count-1. An async generator is pulled
+   * one message per completed write, so a large `count` never runs ahead of the connection.
+   */
+  @StreamPattern('TestService.EchoServer')
+  // eslint-disable-next-line @typescript-eslint/require-await -- pulled by the server
+  async *EchoServer(
+    @Payload() req: Request,
+    @Ctx() ctx: TTStreamContext,
+  ): AsyncGenerator<Response> {
+    start(ctx);
+    for (let index = 0; index < req.count; index++) {
+      yield { message: req.message, index };
+      ctx.setTrailer('x-sent', String(index + 1));
+    }
+  }
+
+  /**
+   * The balance example of the CloudWeGo document: the balance is `count` tokens; while it
+   * lasts, one `token-<i>` message per token; then the business error 10001. A request with
+   * `message: 'test error'` fails at once with a plain error (an ApplicationException for the
+   * client).
+   */
+  @StreamPattern('TestService.ServerStreamWithErr')
+  // eslint-disable-next-line @typescript-eslint/require-await -- pulled by the server
+  async *ServerStreamWithErr(
+    @Payload() req: Request,
+    @Ctx() ctx: TTStreamContext,
+  ): AsyncGenerator<Response> {
+    start(ctx);
+    if (req.message === 'test error') throw new Error('test error');
+    let balance = req.count;
+    let index = 0;
+    while (balance > 0) {
+      yield { message: `token-${index}`, index };
+      balance--;
+      index++;
+      ctx.setTrailer('x-sent', String(index));
+    }
+    throw new BizStatusError(10001, 'insufficient user balance', { testKey: 'testVal' });
+  }
+}
+
+function start(ctx: TTStreamContext): void {
+  ctx.setHeader('x-handler', ctx.getPattern());
+  ctx.setTrailer('x-sent', '0');
+}
+
+/** Sets `x-handler` now and keeps `x-sent` equal to the number of messages emitted. */
+function countSent<T>(ctx: TTStreamContext) {
+  return (source: Observable<T>): Observable<T> =>
+    defer(() => {
+      let sent = 0;
+      start(ctx);
+      return source.pipe(
+        tap(() => {
+          ctx.setTrailer('x-sent', String(++sent));
+        }),
+      );
+    });
+}

@@ -1,0 +1,29 @@
+// `npm run sample:server`: serves TestService on TTSTREAM_HOST:TTSTREAM_PORT (127.0.0.1:8888)
+// until SIGINT or SIGTERM, then shuts down gracefully.
+import { serverAddressFromEnv, startEchoServer } from './create-echo-server.js';
+
+const server = await startEchoServer(serverAddressFromEnv());
+console.log(`TestService listening on ${server.host}:${server.port} (Ctrl-C to stop)`);
+
+let stopping = false;
+const stop = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: closing (in-flight streams may finish)...`);
+  server.app.close().then(
+    () => {
+      console.log('closed');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGINT', () => {
+  stop('SIGINT');
+});
+process.once('SIGTERM', () => {
+  stop('SIGTERM');
+});
