@@ -45,7 +45,13 @@ import (
 
 var outMu sync.Mutex
 
+// eventsOn is -events: false silences stream_start/stream_end (for the benchmark).
+var eventsOn = true
+
 func emit(v map[string]any) {
+	if !eventsOn && v["event"] != "shutdown" {
+		return
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		b = []byte(fmt.Sprintf(`{"event":"marshal_error","err":%q}`, err.Error()))
@@ -444,6 +450,7 @@ func main() {
 	serviceName := flag.String("service-name", "", "with -forward-to: this server's service name, used by its downstream client (shows up in ttscp)")
 	drainLog := flag.Duration("drain-log", 1200*time.Millisecond, "after Stop returns, wait this long so handlers can log their stream_end before the process exits")
 	quiet := flag.Bool("quiet", true, "silence Kitex's own log (klog) below error level")
+	flag.BoolVar(&eventsOn, "events", true, "write the stream_start/stream_end event log (false for benchmarks)")
 	flag.Parse()
 
 	if *quiet {
