@@ -13,3 +13,30 @@ export {
 export * from './decorators/index.js';
 export * from './server/index.js';
 export * from './client/index.js';
+// The engine without Nest: streams as AsyncIterables with send() promises and AbortSignals.
+// (The transport's own `StreamMode` is the IDL spelling; the Nest one above is re-exported as is.)
+export {
+  TTStreamClientTransport,
+  type ClientTransportOptions,
+  type ClientTransportStats,
+  ClientStream,
+  type OpenStreamOptions,
+  type StreamCall,
+  type PoolMode,
+  TTStreamServerTransport,
+  type ServerTransportOptions,
+  type ServerTransportStats,
+  ServerStream,
+  type StreamHandler,
+  type StreamRoute,
+  type RecvBufferLimits,
+  DEFAULT_RECV_BUFFER,
+  type SendBufferLimits,
+  DEFAULT_SEND_BUFFER,
+  type TransportAddress,
+  type TcpAddress,
+  type UnixAddress,
+} from './transport/index.js';
+// Thrift: the IDL loader and the schema-driven Binary codec.
+export * from './idl/index.js';
+export * from './thrift/index.js';
