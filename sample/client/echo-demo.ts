@@ -45,13 +45,19 @@ export class EchoDemo {
     print: (line: string) => void,
     call: (options: TTStreamCallOptions) => Observable<Response>,
   ): Promise<void> {
+    // The trailer arrives with the stream's last frames, before the consumer has read every
+    // message: keep it and print it after the messages, in the order the server sent them.
+    let trailer: string | undefined;
     const options: TTStreamCallOptions = {
       onHeader: (h) => {
         print(`  header  ${format(h)}`);
       },
       onTrailer: (t) => {
-        print(`  trailer ${format(t)}`);
+        trailer = `  trailer ${format(t)}`;
       },
+    };
+    const printTrailer = (): void => {
+      if (trailer !== undefined) print(trailer);
     };
     try {
       const responses = await lastValueFrom(
@@ -62,8 +68,10 @@ export class EchoDemo {
           toArray(),
         ),
       );
+      printTrailer();
       print(`  done: ${responses.length} response(s)`);
     } catch (error) {
+      printTrailer();
       const biz = fromBizStatusError(error);
       if (biz !== undefined) {
         print(
