@@ -46,7 +46,11 @@ export function createTransportBinding(options: TTStreamServerOptions): ServerBi
         ? { address: bound.host, port: bound.port }
         : undefined,
     unwrap: () => transport,
-    on: () => undefined,
+    on(event, listener) {
+      // The transport emits the same two events with the same arguments.
+      if (event === 'connection') transport.on('connection', listener as (socket: unknown) => void);
+      else transport.on('error', listener);
+    },
   };
 }
 
@@ -66,7 +70,7 @@ export function serverCallFromStream(
     mode,
     headers,
     timeoutMs: stream.remoteTimeoutMs,
-    remoteAddress: undefined,
+    remoteAddress: stream.remoteAddress,
     get signal() {
       return stream.signal;
     },

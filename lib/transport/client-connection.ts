@@ -40,6 +40,8 @@ export class ClientConnection implements ClientStreamLink {
   readonly connection: Connection;
   private readonly registry = new StreamRegistry<AnyClientStream>();
   private dialTimer: NodeJS.Timeout | undefined;
+  /** One loop turn of grace after the dial timer fired (see the constructor). */
+  private dialGrace: NodeJS.Immediate | undefined;
 
   private constructor(
     readonly address: TransportAddress,
@@ -60,17 +62,21 @@ export class ClientConnection implements ClientStreamLink {
       options,
     );
     this.dialTimer = setTimeout(() => {
+      // Timers run before I/O in a loop turn: after a long synchronous block the timer can fire
+      // while 'connect' is already waiting to be delivered. Let I/O run once before judging.
       this.dialTimer = undefined;
-      this.connection.destroy(
-        new TTStreamError(TTStreamErrorCode.TransportClosing, {
-          side: 'client',
-          detail: `dial ${formatAddress(address)} timed out after ${options.dialTimeoutMs}ms`,
-        }),
-      );
+      this.dialGrace = setImmediate(() => {
+        this.dialGrace = undefined; // 'connect' clears it, so reaching here means no connection
+        this.connection.destroy(
+          new TTStreamError(TTStreamErrorCode.TransportClosing, {
+            side: 'client',
+            detail: `dial ${formatAddress(address)} timed out after ${options.dialTimeoutMs}ms`,
+          }),
+        );
+      });
     }, options.dialTimeoutMs);
     socket.once('connect', () => {
-      clearTimeout(this.dialTimer);
-      this.dialTimer = undefined;
+      this.clearDialTimer();
     });
   }
 
@@ -106,9 +112,10 @@ export class ClientConnection implements ClientStreamLink {
     return this.connection.write(frame);
   }
 
-  adjustBuffered(delta: number): void {
+  /** An arrow property: every stream's receive buffer shares this one function. */
+  readonly adjustBuffered = (delta: number): void => {
     this.connection.adjustBuffered(delta);
-  }
+  };
 
   release(stream: AnyClientStream): void {
     if (this.registry.delete(stream)) this.events.onStreamEnd(this);
@@ -133,9 +140,15 @@ export class ClientConnection implements ClientStreamLink {
     stream.onFrame(frame);
   }
 
-  private onClose(error: unknown): void {
+  private clearDialTimer(): void {
     clearTimeout(this.dialTimer);
+    clearImmediate(this.dialGrace);
     this.dialTimer = undefined;
+    this.dialGrace = undefined;
+  }
+
+  private onClose(error: unknown): void {
+    this.clearDialTimer();
     let streamError: TTStreamError;
     if (
       isTTStreamError(error) &&

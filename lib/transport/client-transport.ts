@@ -34,6 +34,8 @@ export interface ClientTransportOptions {
 export interface ClientTransportStats {
   /** Open connections. */
   readonly connections: number;
+  /** Connections dialed since the transport was created (cumulative). */
+  readonly dialedConnections: number;
   /** Open streams on all connections. */
   readonly streams: number;
   /** Open streams of each connection. */
@@ -113,6 +115,7 @@ export class TTStreamClientTransport {
     const streamsPerConnection = connections.map((c) => c.streamCount);
     return {
       connections: connections.length,
+      dialedConnections: this.pool.dialed,
       streams: streamsPerConnection.reduce((a, b) => a + b, 0),
       streamsPerConnection,
       pausedConnections: connections.filter((c) => c.connection.isPaused).length,

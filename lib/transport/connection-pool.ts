@@ -22,6 +22,8 @@ export interface PoolOptions extends DialOptions {
  */
 export abstract class ConnectionPool implements ClientConnectionEvents {
   protected readonly all = new Set<ClientConnection>();
+  /** Connections dialed so far (cumulative). */
+  dialed = 0;
 
   constructor(
     protected readonly address: TransportAddress,
@@ -52,6 +54,7 @@ export abstract class ConnectionPool implements ClientConnectionEvents {
   protected dial(): ClientConnection {
     const connection = ClientConnection.dial(this.address, this.options, this);
     this.all.add(connection);
+    this.dialed++;
     return connection;
   }
 }

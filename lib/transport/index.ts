@@ -20,10 +20,15 @@ export {
   TTStreamServerTransport,
   type ServerTransportOptions,
   type ServerTransportStats,
+  type ServerTransportEvents,
 } from './server-transport.js';
 export { ServerStream, type StreamMode } from './server-stream.js';
 export { type StreamHandler, type StreamRoute } from './server-router.js';
-export { type RecvBufferLimits, DEFAULT_RECV_BUFFER } from './recv-buffer.js';
+export {
+  type RecvBufferLimits,
+  DEFAULT_RECV_BUFFER,
+  RECV_MESSAGE_OVERHEAD,
+} from './recv-buffer.js';
 export { type SendBufferLimits, DEFAULT_SEND_BUFFER } from './send-limiter.js';
 export {
   streamScope,

@@ -1,35 +1,53 @@
+import { toError } from './to-error.js';
+
 /** Limits of one stream's receive buffer. */
 export interface RecvBufferLimits {
-  /** Messages held before the stream is reset. Default 1024. */
+  /** Messages held before the stream is reset. Default unlimited (the byte cap bounds memory). */
   readonly maxMessages?: number;
-  /** Payload bytes held before the stream is reset. Default 32 MiB (at least one message always fits). */
+  /**
+   * Bytes held before the stream is reset, counting each message as its payload plus
+   * {@link RECV_MESSAGE_OVERHEAD}. Default 32 MiB (at least one message always fits).
+   */
   readonly maxBytes?: number;
 }
 
 /** Default per-stream receive buffer limits. */
 export const DEFAULT_RECV_BUFFER: Required<RecvBufferLimits> = {
-  maxMessages: 1024,
+  maxMessages: Number.POSITIVE_INFINITY,
   maxBytes: 32 * 1024 * 1024,
 };
 
+/**
+ * Bytes a buffered message costs beyond its payload (the Uint8Array view and its queue slot), so
+ * a flood of empty messages is bounded too. A byte cap, not a message count: a peer batches
+ * ~1000 small frames into one socket write, and one read of them must not look like a consumer
+ * that fell behind.
+ */
+export const RECV_MESSAGE_OVERHEAD = 64;
+
 interface Waiter {
-  resolve(value: Uint8Array | undefined): void;
-  reject(reason: Error): void;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
   timer: NodeJS.Timeout | undefined;
+  /** Applied to the payload on delivery ({@link RecvBuffer.nextMapped}). */
+  map: ((payload: Uint8Array | undefined) => unknown) | undefined;
 }
 
 /**
  * A bounded FIFO of received payloads with one terminal outcome. Payloads queued before the end
  * are always handed out before the end (EOF or error). `push` refuses a payload over the limits
- * instead of growing. While the buffer is live it reports byte deltas through `onBytes` (the
- * connection uses them to pause reading); on `end` it gives its remaining bytes back at once.
+ * instead of growing (a payload handed straight to a waiting reader is never counted). While the
+ * buffer is live it reports byte deltas through `onBytes` (the connection uses them to pause
+ * reading); on `end` it gives its remaining bytes back at once.
  * @internal not covered by semver
  */
 export class RecvBuffer {
   private readonly items: Uint8Array[] = [];
   private head = 0;
   private heldBytes = 0;
-  private readonly waiters: Waiter[] = [];
+  /** The first waiting reader; more concurrent readers (rare) queue in `moreWaiters`. */
+  private waiter: Waiter | undefined;
+  private moreWaiters: Waiter[] | undefined;
   private ended = false;
   private endError: Error | undefined = undefined;
   private readonly maxMessages: number;
@@ -48,7 +66,7 @@ export class RecvBuffer {
     return this.items.length - this.head;
   }
 
-  /** Payload bytes waiting to be read. */
+  /** Bytes waiting to be read: payloads plus {@link RECV_MESSAGE_OVERHEAD} per message. */
   get bytes(): number {
     return this.heldBytes;
   }
@@ -64,18 +82,18 @@ export class RecvBuffer {
    */
   push(payload: Uint8Array): boolean {
     if (this.ended) return true;
-    const waiter = this.waiters.shift();
+    const waiter = this.takeWaiter();
     if (waiter !== undefined) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(payload);
+      deliver(waiter, payload);
       return true;
     }
     const count = this.length;
+    const cost = payload.byteLength + RECV_MESSAGE_OVERHEAD;
     if (count >= this.maxMessages) return false;
-    if (count > 0 && this.heldBytes + payload.byteLength > this.maxBytes) return false;
+    if (count > 0 && this.heldBytes + cost > this.maxBytes) return false;
     this.items.push(payload);
-    this.heldBytes += payload.byteLength;
-    this.onBytes(payload.byteLength);
+    this.heldBytes += cost;
+    this.onBytes(cost);
     return true;
   }
 
@@ -85,10 +103,13 @@ export class RecvBuffer {
     this.ended = true;
     this.endError = error;
     if (this.heldBytes > 0) this.onBytes(-this.heldBytes);
-    for (const waiter of this.waiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      if (error === undefined) waiter.resolve(undefined);
-      else waiter.reject(error);
+    for (let waiter = this.takeWaiter(); waiter !== undefined; waiter = this.takeWaiter()) {
+      if (error === undefined) {
+        deliver(waiter, undefined);
+      } else {
+        clearTimeout(waiter.timer);
+        waiter.reject(error);
+      }
     }
   }
 
@@ -104,16 +125,62 @@ export class RecvBuffer {
         : Promise.reject(this.endError);
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined };
+      const waiter: Waiter = { resolve, reject, timer: undefined, map: undefined };
       if (timeoutMs !== undefined && timeoutMs > 0) {
         waiter.timer = setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
+          this.removeWaiter(waiter);
           reject(onTimeout === undefined ? new Error('recv timeout') : onTimeout());
         }, timeoutMs);
       }
-      this.waiters.push(waiter);
+      this.addWaiter(waiter);
     });
+  }
+
+  /**
+   * Like {@link next} without a timeout, but resolves with `map(payload)` (`map(undefined)` at
+   * EOF), computed on delivery: one promise per read instead of a second one from `.then(map)`,
+   * which matters for idle streams that always have a read pending. A throwing `map` rejects
+   * that read only.
+   */
+  nextMapped<R>(map: (payload: Uint8Array | undefined) => R): Promise<R> {
+    if (this.length > 0 || (this.ended && this.endError === undefined)) {
+      try {
+        return Promise.resolve(map(this.length > 0 ? this.shift() : undefined));
+      } catch (error) {
+        return Promise.reject(toError(error));
+      }
+    }
+    const { endError } = this;
+    if (endError !== undefined) return Promise.reject(endError);
+    return new Promise<R>((resolve, reject) => {
+      this.addWaiter({
+        resolve: resolve,
+        reject,
+        timer: undefined,
+        map,
+      });
+    });
+  }
+
+  private addWaiter(waiter: Waiter): void {
+    if (this.waiter === undefined) this.waiter = waiter;
+    else (this.moreWaiters ??= []).push(waiter);
+  }
+
+  /** Removes and returns the oldest waiting reader. */
+  private takeWaiter(): Waiter | undefined {
+    const waiter = this.waiter;
+    this.waiter = this.moreWaiters?.shift();
+    return waiter;
+  }
+
+  private removeWaiter(waiter: Waiter): void {
+    if (this.waiter === waiter) {
+      this.takeWaiter();
+      return;
+    }
+    const index = this.moreWaiters?.indexOf(waiter) ?? -1;
+    if (index >= 0) this.moreWaiters?.splice(index, 1);
   }
 
   private shift(): Uint8Array {
@@ -127,10 +194,28 @@ export class RecvBuffer {
       this.items.splice(0, this.head);
       this.head = 0;
     }
-    this.heldBytes -= item.byteLength;
-    if (!this.ended) this.onBytes(-item.byteLength);
+    const cost = item.byteLength + RECV_MESSAGE_OVERHEAD;
+    this.heldBytes -= cost;
+    if (!this.ended) this.onBytes(-cost);
     return item;
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Hands `payload` (undefined: EOF) to a waiting reader. */
+function deliver(waiter: Waiter, payload: Uint8Array | undefined): void {
+  clearTimeout(waiter.timer);
+  if (waiter.map === undefined) {
+    waiter.resolve(payload);
+    return;
+  }
+  let value: unknown;
+  try {
+    value = waiter.map(payload);
+  } catch (error) {
+    waiter.reject(toError(error));
+    return;
+  }
+  waiter.resolve(value);
+}

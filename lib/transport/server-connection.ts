@@ -13,8 +13,11 @@ type AnyServerStream = ServerStream<never, never>;
 export interface ServerConnectionOwner {
   /** A client HEADER arrived: create, refuse or route the stream. */
   onStreamHeader(connection: ServerConnection, frame: Frame): void;
-  /** The connection closed; its streams were aborted with 12013. */
-  onConnectionClose(connection: ServerConnection): void;
+  /**
+   * The connection closed; its streams were aborted with 12013. `error` is the socket error,
+   * the decode error (12004), or undefined on a clean close.
+   */
+  onConnectionClose(connection: ServerConnection, error: unknown): void;
   /** The connection's last stream ended. */
   onConnectionIdle(connection: ServerConnection): void;
 }
@@ -32,6 +35,9 @@ export interface ServerConnectionOptions extends ConnectionOptions {
  */
 export class ServerConnection implements ServerStreamLink {
   readonly connection: Connection;
+  /** The peer's address (undefined on a unix socket); kept, as the socket forgets it on close. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
   private readonly registry = new StreamRegistry<AnyServerStream>();
   private idleTimer: NodeJS.Timeout | undefined;
 
@@ -42,6 +48,8 @@ export class ServerConnection implements ServerStreamLink {
   ) {
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
     this.connection = new Connection(
       socket,
       {
@@ -80,9 +88,10 @@ export class ServerConnection implements ServerStreamLink {
     return this.connection.write(frame);
   }
 
-  adjustBuffered(delta: number): void {
+  /** An arrow property: every stream's receive buffer shares this one function. */
+  readonly adjustBuffered = (delta: number): void => {
     this.connection.adjustBuffered(delta);
-  }
+  };
 
   release(stream: AnyServerStream): void {
     if (!this.registry.delete(stream)) return;
@@ -134,6 +143,6 @@ export class ServerConnection implements ServerStreamLink {
         cause: error,
       }),
     );
-    this.owner.onConnectionClose(this);
+    this.owner.onConnectionClose(this, error);
   }
 }

@@ -14,9 +14,9 @@ export interface StreamRoute<Req, Res> {
 }
 
 /** A route found for a HEADER, with the service it belongs to. @internal not covered by semver */
-export interface ResolvedRoute {
+export interface ResolvedRoute<R = StreamRoute<unknown, unknown>> {
   readonly service: string;
-  readonly route: StreamRoute<unknown, unknown>;
+  readonly route: R;
 }
 
 /** Why no route was found: the TApplicationException to answer with. @internal */
@@ -29,20 +29,20 @@ export interface RouteMiss {
  * Service -> method -> route. Lookup follows Kitex `SearchService`: by `isn`; when `isn` is empty
  * or unknown, by method name if exactly one service has it. @internal not covered by semver
  */
-export class ServerRouter {
-  private readonly services = new Map<string, Map<string, StreamRoute<unknown, unknown>>>();
+export class ServerRouter<R = StreamRoute<unknown, unknown>> {
+  private readonly services = new Map<string, Map<string, R>>();
 
-  register<Req, Res>(service: string, method: string, route: StreamRoute<Req, Res>): void {
+  register(service: string, method: string, route: R): void {
     let methods = this.services.get(service);
     if (methods === undefined) {
       methods = new Map();
       this.services.set(service, methods);
     }
     if (methods.has(method)) throw new Error(`${service}.${method} is already registered`);
-    methods.set(method, route as unknown as StreamRoute<unknown, unknown>);
+    methods.set(method, route);
   }
 
-  resolve(isn: string, method: string): ResolvedRoute | RouteMiss {
+  resolve(isn: string, method: string): ResolvedRoute<R> | RouteMiss {
     const methods = isn === '' ? undefined : this.services.get(isn);
     if (methods !== undefined) {
       const route = methods.get(method);
@@ -52,7 +52,7 @@ export class ServerRouter {
         message: `unknown method ${method}`,
       };
     }
-    let found: ResolvedRoute | undefined;
+    let found: ResolvedRoute<R> | undefined;
     let count = 0;
     for (const [service, byMethod] of this.services) {
       const route = byMethod.get(method);
@@ -73,6 +73,6 @@ export class ServerRouter {
 }
 
 /** True for a found route. @internal */
-export function isResolvedRoute(value: ResolvedRoute | RouteMiss): value is ResolvedRoute {
+export function isResolvedRoute<R>(value: ResolvedRoute<R> | RouteMiss): value is ResolvedRoute<R> {
   return 'route' in value;
 }

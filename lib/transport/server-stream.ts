@@ -1,11 +1,13 @@
 import { TTStreamError, TTStreamErrorCode, isTTStreamError } from '../errors/index.js';
 import type { Frame, FrameInit } from '../protocol/frame.js';
 import { FrameType } from '../protocol/frame-type.js';
+import { HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
 import { IntHeaderKey } from '../protocol/int-header-key.js';
 import type { MessageCodec } from '../thrift/message-codec.js';
 import { streamTimeoutError } from './cancel-errors.js';
 import { exceptionPayload, trailerFromError } from './error-to-trailer.js';
 import { headersToMetainfo, type Metainfo } from '../protocol/metainfo.js';
+import { outFrame } from './out-frame.js';
 import { RecvBuffer, type RecvBufferLimits } from './recv-buffer.js';
 import { SendLimiter, type SendBufferLimits } from './send-limiter.js';
 import { SERVER_TRANSITIONS, StreamStateMachine, type ServerStreamEvent } from './stream-state.js';
@@ -16,20 +18,53 @@ import { errorFromRst, errorFromTrailer } from './trailer-to-error.js';
 /** The IDL `streaming.mode` of a method. */
 export type StreamMode = 'bidirectional' | 'client' | 'server';
 
-/** What the server knows about the method a stream was routed to. @internal not covered by semver */
+/**
+ * What the server knows about the method a stream was routed to: built once per registered
+ * method and shared by its streams (per-stream copies cost memory on idle streams).
+ * @internal not covered by semver
+ */
 export interface ServerStreamRoute<Req, Res> {
   readonly service: string;
   readonly method: string;
   readonly mode: StreamMode;
   readonly requestCodec: MessageCodec<Req>;
   readonly responseCodec: MessageCodec<Res>;
+  /** Turns a received payload (undefined at EOF) into `recv()`'s result. */
+  readonly toResult: (payload: Uint8Array | undefined) => IteratorResult<Req, undefined>;
+  /** The request headers of a stream that sent only `isn` = this service (the common case). */
+  readonly isnOnlyHeaders: ReadonlyMap<string, string>;
+}
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+/** The shared {@link ServerStreamRoute} of one method. @internal not covered by semver */
+export function serverStreamRoute<Req, Res>(
+  service: string,
+  method: string,
+  mode: StreamMode,
+  requestCodec: MessageCodec<Req>,
+  responseCodec: MessageCodec<Res>,
+): ServerStreamRoute<Req, Res> {
+  return {
+    service,
+    method,
+    mode,
+    requestCodec,
+    responseCodec,
+    toResult: (payload) =>
+      payload === undefined ? DONE : { done: false, value: requestCodec.decode(payload) },
+    isnOnlyHeaders: new Map([[HEADER_IDL_SERVICE_NAME, service]]),
+  };
 }
 
 /** The connection side of a server stream. @internal not covered by semver */
 export interface ServerStreamLink {
   write(frame: FrameInit): Promise<void>;
-  adjustBuffered(delta: number): void;
+  /** Safe to call detached (streams pass it around as is). */
+  readonly adjustBuffered: (delta: number) => void;
   readonly isClosed: boolean;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
   release(stream: ServerStream<never, never>): void;
 }
 
@@ -54,22 +89,24 @@ const noop = (): void => undefined;
  */
 export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent {
   readonly streamId: number;
-  readonly service: string;
-  readonly method: string;
-  readonly mode: StreamMode;
-  /** The client's string headers (including `isn` and metainfo keys). */
+  /**
+   * The client's string headers (including `isn` and metainfo keys). Read-only: streams whose
+   * client sent only `isn` share one map.
+   */
   readonly headers: ReadonlyMap<string, string>;
-  /** Metainfo sent by the client. */
-  readonly metainfo: Metainfo;
   /** The client's timeout (int key 12) in ms, if it sent one. */
   readonly remoteTimeoutMs: number | undefined;
   private readonly state = new StreamStateMachine<ServerStreamEvent>(SERVER_TRANSITIONS);
   private readonly buffer: RecvBuffer;
-  private readonly sends: SendLimiter;
-  private readonly abort = new AbortController();
-  private readonly responseHeaders = new Map<string, string>();
-  private readonly responseTrailers = new Map<string, string>();
-  private readonly children = new Set<CascadeChild>();
+  /** Created with the first send (an idle stream never needs one). */
+  private sendLimiter: SendLimiter | undefined;
+  // Created on first use: most streams never need them, and idle streams are counted in KB.
+  private abortController: AbortController | undefined;
+  private endReason: Error | undefined;
+  private metainfoCache: Metainfo | undefined;
+  private responseHeaders: Map<string, string> | undefined;
+  private responseTrailers: Map<string, string> | undefined;
+  private children: Set<CascadeChild> | undefined;
   private headerSent = false;
   /** True once nothing more may be written for this stream (trailer/RST sent or received). */
   private silent = false;
@@ -85,28 +122,67 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     private readonly link: ServerStreamLink,
   ) {
     this.streamId = header.streamId;
-    this.service = route.service;
-    this.method = header.method;
-    this.mode = route.mode;
-    this.headers = header.strHeaders;
-    this.metainfo = headersToMetainfo(header.strHeaders);
-    const timeout = Number(header.intHeaders.get(IntHeaderKey.RPCTimeout) ?? '');
+    this.headers = sharedHeaders(header.strHeaders, route);
+    const timeoutText = header.intHeaders.get(IntHeaderKey.RPCTimeout);
+    const timeout = timeoutText === undefined ? NaN : Number(timeoutText);
     this.remoteTimeoutMs = Number.isInteger(timeout) && timeout > 0 ? timeout : undefined;
-    this.buffer = new RecvBuffer(settings.recvBuffer, (delta) => {
-      link.adjustBuffered(delta);
-    });
-    this.sends = new SendLimiter(settings.sendBuffer);
+    this.buffer = new RecvBuffer(settings.recvBuffer, link.adjustBuffered);
+  }
+
+  private get sends(): SendLimiter {
+    this.sendLimiter ??= new SendLimiter(this.settings.sendBuffer);
+    return this.sendLimiter;
+  }
+
+  /** The IDL service name. */
+  get service(): string {
+    return this.route.service;
+  }
+
+  /** The IDL method name. */
+  get method(): string {
+    return this.route.method;
+  }
+
+  /** The IDL `streaming.mode` of the method. */
+  get mode(): StreamMode {
+    return this.route.mode;
+  }
+
+  /** The client's IP address (undefined on a unix socket). */
+  get remoteAddress(): string | undefined {
+    return this.link.remoteAddress;
+  }
+
+  /** The client's port (undefined on a unix socket). */
+  get remotePort(): number | undefined {
+    return this.link.remotePort;
+  }
+
+  /** Metainfo sent by the client. */
+  get metainfo(): Metainfo {
+    this.metainfoCache ??= headersToMetainfo(this.headers);
+    return this.metainfoCache;
+  }
+
+  /** Bytes waiting in the receive buffer (payloads plus a fixed per-message overhead). */
+  get bufferedBytes(): number {
+    return this.buffer.bytes;
   }
 
   /** Aborted with a `TTStreamError` when the stream is cancelled or the handler has returned. */
   get signal(): AbortSignal {
-    return this.abort.signal;
+    if (this.abortController === undefined) {
+      this.abortController = new AbortController();
+      if (this.endReason !== undefined) this.abortController.abort(this.endReason);
+    }
+    return this.abortController.signal;
   }
 
   /** Adds a HEADER key; throws 12005 once the HEADER has been sent. */
   setHeader(key: string, value: string): void {
     if (this.headerSent) throw this.illegal('header already sent');
-    this.responseHeaders.set(key, value);
+    (this.responseHeaders ??= new Map()).set(key, value);
   }
 
   /** Sends the HEADER now. A second call rejects locally (12002) and writes nothing. */
@@ -125,7 +201,7 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
 
   /** Adds a TRAILER key (sent with the end of the stream, also on failure). */
   setTrailer(key: string, value: string): void {
-    this.responseTrailers.set(key, value);
+    (this.responseTrailers ??= new Map()).set(key, value);
   }
 
   /** Sends one response; resolves when the socket accepted it below its high-water mark. */
@@ -144,28 +220,28 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     if (refusal !== undefined) return Promise.reject(refusal);
     this.sentMessages++;
     if (!this.headerSent) this.writeHeader().catch(noop);
-    return this.sends.track(payload.length, this.writeFrame({ type: FrameType.Data, payload }));
+    return this.sends.track(payload.length, this.writeFrame(FrameType.Data, payload));
   }
 
   /** The next request, `{ done: true }` after the client's half-close, or the cancel error. */
-  async recv(): Promise<IteratorResult<Req, undefined>> {
-    const payload = await this.buffer.next();
-    if (payload === undefined) return { done: true, value: undefined };
-    return { done: false, value: this.route.requestCodec.decode(payload) };
+  recv(): Promise<IteratorResult<Req, undefined>> {
+    // Not async, and the decoding is the route's shared function applied on delivery: no
+    // closure, async-function state or second promise on a stream that waits.
+    return this.buffer.nextMapped(this.route.toResult);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Req, undefined> {
-    return { next: () => this.recv() };
+    return new RecvIterator(this);
   }
 
   /** @internal */
   addChild(child: CascadeChild): void {
-    this.children.add(child);
+    (this.children ??= new Set()).add(child);
   }
 
   /** @internal */
   removeChild(child: CascadeChild): void {
-    this.children.delete(child);
+    this.children?.delete(child);
   }
 
   /** @internal Arms the deadline the client sent. */
@@ -242,10 +318,7 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
   reset(error: TTStreamError, sendRst = true): void {
     if (this.state.apply('connectionClosed') === undefined) return;
     if (sendRst && !this.silent && !this.link.isClosed) {
-      this.writeFrame({
-        type: FrameType.Rst,
-        payload: exceptionPayload(this, error.code, error.detail),
-      }).catch(noop);
+      this.writeFrame(FrameType.Rst, exceptionPayload(this, error.code, error.detail)).catch(noop);
     }
     this.silent = true;
     this.end(error);
@@ -281,7 +354,7 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     });
     const strHeaders = new Map(this.responseTrailers);
     for (const [k, v] of content.strHeaders) strHeaders.set(k, v);
-    this.writeFrame({ type: FrameType.Trailer, strHeaders, payload: content.payload }).catch(noop);
+    this.writeFrame(FrameType.Trailer, content.payload, strHeaders).catch(noop);
     this.silent = true;
   }
 
@@ -291,11 +364,13 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     this.deadlineTimer = undefined;
     this.buffer.end(reason);
     // After a normal return, queued responses still go out before the TRAILER: let them resolve.
-    if (abortSends) this.sends.abort(reason);
-    if (!this.abort.signal.aborted) {
-      this.abort.abort(reason);
-      for (const child of [...this.children]) child.cascadeCancel(reason);
-      this.children.clear();
+    if (abortSends) this.sendLimiter?.abort(reason);
+    if (this.endReason === undefined) {
+      this.endReason = reason;
+      this.abortController?.abort(reason);
+      const children = this.children;
+      this.children = undefined;
+      if (children !== undefined) for (const child of children) child.cascadeCancel(reason);
     }
     if (!this.released) {
       this.released = true;
@@ -305,20 +380,47 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
 
   private writeHeader(): Promise<void> {
     this.headerSent = true;
-    return this.writeFrame({ type: FrameType.Header, strHeaders: new Map(this.responseHeaders) });
+    return this.writeFrame(FrameType.Header, undefined, new Map(this.responseHeaders));
   }
 
-  private writeFrame(init: Omit<FrameInit, 'streamId' | 'method'>): Promise<void> {
-    return this.link.write({ ...init, streamId: this.streamId, method: this.method });
+  private writeFrame(
+    type: FrameType,
+    payload?: Uint8Array,
+    strHeaders?: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    return this.link.write(outFrame(type, this.streamId, this.method, payload, strHeaders));
   }
 
   private closedError(): Error {
-    const reason: unknown = this.abort.signal.reason;
+    const reason = this.endReason;
     if (isTTStreamError(reason)) return reason;
     return this.illegal('stream is closed');
   }
 
   private illegal(detail: string): TTStreamError {
     return new TTStreamError(TTStreamErrorCode.IllegalOperation, { side: 'server', detail });
+  }
+}
+
+/**
+ * The route's shared map when `headers` holds only `isn` = the route's service, else `headers`.
+ * A decoded one-entry Map costs ~290 B (table, key and value strings) on every idle stream.
+ */
+function sharedHeaders(
+  headers: ReadonlyMap<string, string>,
+  route: ServerStreamRoute<unknown, unknown>,
+): ReadonlyMap<string, string> {
+  if (headers.size === 1 && headers.get(HEADER_IDL_SERVICE_NAME) === route.service) {
+    return route.isnOnlyHeaders;
+  }
+  return headers;
+}
+
+/** `for await` over a server stream: one small object per loop, no closure. */
+class RecvIterator<Req> implements AsyncIterator<Req, undefined> {
+  constructor(private readonly stream: ServerStream<Req, unknown>) {}
+
+  next(): Promise<IteratorResult<Req, undefined>> {
+    return this.stream.recv();
   }
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TApplicationExceptionType, TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import type { Frame } from '../protocol/frame.js';
@@ -8,11 +9,24 @@ import { debug } from './debug.js';
 import { exceptionPayload } from './error-to-trailer.js';
 import type { RecvBufferLimits } from './recv-buffer.js';
 import type { SendBufferLimits } from './send-limiter.js';
+import { outFrame } from './out-frame.js';
 import { ServerConnection, type ServerConnectionOwner } from './server-connection.js';
-import { isResolvedRoute, ServerRouter, type StreamRoute } from './server-router.js';
-import { ServerStream } from './server-stream.js';
+import {
+  isResolvedRoute,
+  ServerRouter,
+  type StreamHandler,
+  type StreamRoute,
+} from './server-router.js';
+import {
+  ServerStream,
+  serverStreamRoute,
+  type ServerStreamRoute,
+  type ServerStreamSettings,
+} from './server-stream.js';
 import { streamScope } from './stream-scope.js';
 import { describeValue } from './to-error.js';
+
+const noop = (): void => undefined;
 
 /** Options of {@link TTStreamServerTransport}. */
 export interface ServerTransportOptions {
@@ -37,11 +51,30 @@ export interface ServerTransportOptions {
    * BizStatusError). Return the input to keep it.
    */
   readonly mapError?: (error: unknown) => unknown;
+  /**
+   * Run handlers inside {@link streamScope}, so client streams they open are cancelled with them
+   * (spec 4.4). Default true. `false` suits a server whose handlers never call downstream: on
+   * Node 20 AsyncLocalStorage installs promise hooks (measured ~340 B heap per idle stream).
+   */
+  readonly cascade?: boolean;
+}
+
+/** Events of {@link TTStreamServerTransport}. */
+export interface ServerTransportEvents {
+  /** A client connected (the accepted socket). */
+  connection: [socket: Socket];
+  /**
+   * A listener or connection failure (socket error, bad bytes from a peer). Emitted only while
+   * someone listens, so an unobserved error never throws.
+   */
+  error: [error: Error];
 }
 
 /** Counts for monitoring and leak tests. */
 export interface ServerTransportStats {
   readonly connections: number;
+  /** Connections accepted since `listen` (cumulative). */
+  readonly acceptedConnections: number;
   /** Registered streams (not yet ended by trailer, RST or close). */
   readonly streams: number;
   /** Handlers still running (they may outlive their stream). */
@@ -56,20 +89,44 @@ export interface ServerTransportStats {
  * The server side of TTHeader Streaming: accepts connections, routes client HEADERs by `isn` and
  * method to registered handlers, and translates handler outcomes into TRAILERs.
  */
-export class TTStreamServerTransport implements ServerConnectionOwner {
-  private readonly router = new ServerRouter();
+/** A registered method: its handler and the route object its streams share. */
+interface RegisteredMethod {
+  readonly handler: StreamHandler<unknown, unknown>;
+  readonly route: ServerStreamRoute<unknown, unknown>;
+}
+
+export class TTStreamServerTransport
+  extends EventEmitter<ServerTransportEvents>
+  implements ServerConnectionOwner
+{
+  private readonly router = new ServerRouter<RegisteredMethod>();
+  /** One settings object for every stream. */
+  private readonly streamSettings: ServerStreamSettings;
   private readonly connections = new Set<ServerConnection>();
   private server: Server | undefined;
   private closing: Promise<void> | undefined;
   private handlers = 0;
+  private accepted = 0;
   private skippedClosed = 0;
   private readonly handlersIdle: (() => void)[] = [];
 
-  constructor(private readonly options: ServerTransportOptions = {}) {}
+  constructor(private readonly options: ServerTransportOptions = {}) {
+    super();
+    this.streamSettings = {
+      recvBuffer: options.recvBuffer,
+      sendBuffer: options.sendBuffer,
+      hideErrorMessages: options.hideErrorMessages,
+      mapError: options.mapError,
+    };
+  }
 
   /** Registers the handler of `service.method`. */
   register<Req, Res>(service: string, method: string, route: StreamRoute<Req, Res>): void {
-    this.router.register(service, method, route);
+    const { mode, requestCodec, responseCodec, handler } = route;
+    this.router.register(service, method, {
+      handler: handler as StreamHandler<unknown, unknown>,
+      route: serverStreamRoute(service, method, mode, requestCodec, responseCodec),
+    });
   }
 
   /** Starts listening; resolves with the bound address (the real port when `port` is 0). */
@@ -90,6 +147,7 @@ export class TTStreamServerTransport implements ServerConnectionOwner {
     });
     server.on('error', (error) => {
       debug('server error: %s', error.message);
+      this.reportError(error);
     });
     if (isUnixAddress(address)) return { path: address.path };
     const bound = server.address() as AddressInfo;
@@ -108,6 +166,7 @@ export class TTStreamServerTransport implements ServerConnectionOwner {
     }
     return {
       connections: this.connections.size,
+      acceptedConnections: this.accepted,
       streams,
       handlers: this.handlers,
       skippedFrames: skipped,
@@ -173,28 +232,20 @@ export class TTStreamServerTransport implements ServerConnectionOwner {
       maxConnectionBufferBytes: this.options.maxConnectionBufferBytes,
     });
     this.connections.add(connection);
+    this.accepted++;
+    this.emit('connection', socket);
   }
 
   /** @internal */
   onStreamHeader(connection: ServerConnection, frame: Frame): void {
-    const reply = (typeId: number, message: string): void => {
-      const base = { streamId: frame.streamId, method: frame.method };
-      connection.write({ ...base, type: FrameType.Header }).catch(() => undefined);
-      connection
-        .write({
-          ...base,
-          type: FrameType.Trailer,
-          payload: exceptionPayload(base, typeId, message),
-        })
-        .catch(() => undefined);
-    };
     if (this.closing !== undefined) {
-      reply(TApplicationExceptionType.InternalError, 'server is shutting down');
+      refuse(connection, frame, TApplicationExceptionType.InternalError, 'server is shutting down');
       return;
     }
     const max = this.options.maxConcurrentStreams;
     if (max !== undefined && connection.streamCount >= max) {
-      reply(TApplicationExceptionType.InternalError, `too many concurrent streams (limit ${max})`);
+      const message = `too many concurrent streams (limit ${max})`;
+      refuse(connection, frame, TApplicationExceptionType.InternalError, message);
       return;
     }
     const found = this.router.resolve(
@@ -203,27 +254,11 @@ export class TTStreamServerTransport implements ServerConnectionOwner {
     );
     if (!isResolvedRoute(found)) {
       debug('server: %s', found.message);
-      reply(found.typeId, found.message);
+      refuse(connection, frame, found.typeId, found.message);
       return;
     }
-    const { service, route } = found;
-    const stream = new ServerStream(
-      frame,
-      {
-        service,
-        method: frame.method,
-        mode: route.mode,
-        requestCodec: route.requestCodec,
-        responseCodec: route.responseCodec,
-      },
-      {
-        recvBuffer: this.options.recvBuffer,
-        sendBuffer: this.options.sendBuffer,
-        hideErrorMessages: this.options.hideErrorMessages,
-        mapError: this.options.mapError,
-      },
-      connection,
-    );
+    const { handler, route } = found.route;
+    const stream = new ServerStream(frame, route, this.streamSettings, connection);
     const replaced = connection.add(stream as unknown as ServerStream<never, never>);
     if (replaced !== undefined) {
       // DESIGN.md policy 8: the old stream is cancelled (12002), silently; the new one opens.
@@ -237,10 +272,17 @@ export class TTStreamServerTransport implements ServerConnectionOwner {
     }
     stream.start();
     this.handlers++;
-    const run = async (): Promise<void> => {
-      await route.handler(stream);
-    };
-    streamScope.run(stream, run).then(
+    // The handler is called directly (no async wrapper: one async-function state less per
+    // stream); a synchronous throw counts as a rejection.
+    let outcome: unknown;
+    try {
+      outcome =
+        this.options.cascade === false ? handler(stream) : streamScope.run(stream, handler, stream);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as is
+      outcome = Promise.reject(error);
+    }
+    Promise.resolve(outcome).then(
       () => {
         this.onHandlerDone(stream, undefined);
       },
@@ -258,7 +300,8 @@ export class TTStreamServerTransport implements ServerConnectionOwner {
   }
 
   /** @internal */
-  onConnectionClose(connection: ServerConnection): void {
+  onConnectionClose(connection: ServerConnection, error: unknown): void {
+    if (error instanceof Error) this.reportError(error);
     this.skippedClosed += connection.connection.skippedFrames;
     this.connections.delete(connection);
     this.notifyIfNoStreams();
@@ -270,8 +313,20 @@ export class TTStreamServerTransport implements ServerConnectionOwner {
     this.notifyIfNoStreams();
   }
 
+  private reportError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
   private notifyIfNoStreams(): void {
     if (this.handlersIdle.length === 0 || this.stats().streams > 0) return;
     for (const resolve of this.handlersIdle.splice(0)) resolve();
   }
+}
+
+/** Answers a HEADER that opens no stream: a HEADER, then a TRAILER carrying the exception. */
+function refuse(connection: ServerConnection, frame: Frame, typeId: number, message: string): void {
+  const { streamId, method } = frame;
+  connection.write(outFrame(FrameType.Header, streamId, method, undefined)).catch(noop);
+  const payload = exceptionPayload({ streamId, method }, typeId, message);
+  connection.write(outFrame(FrameType.Trailer, streamId, method, payload)).catch(noop);
 }

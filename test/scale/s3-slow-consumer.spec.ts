@@ -34,9 +34,9 @@ const chunkCodec: MessageCodec<number> = {
   },
 };
 
-/** Bytes held in a client stream's receive buffer. The transport has no public getter for it. */
+/** Bytes held in a client stream's receive buffer. */
 function bufferedBytes(stream: ClientStream<unknown, unknown>): number {
-  return (stream as unknown as { buffer: { bytes: number } }).buffer.bytes;
+  return stream.bufferedBytes;
 }
 
 describe('S-3 slow consumer', () => {

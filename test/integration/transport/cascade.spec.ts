@@ -24,7 +24,7 @@ describe('cascading cancel (spec 4.4)', () => {
     downstream.length = 0;
   });
 
-  async function start(returnEarly: boolean): Promise<void> {
+  async function start(returnEarly: boolean, cascade?: boolean): Promise<void> {
     c = await startLoopback((s) => {
       registerHold(s, records);
     });
@@ -46,9 +46,20 @@ describe('cascading cancel (spec 4.4)', () => {
           },
         });
       },
-      { client: { serviceName: 'A' } },
+      { client: { serviceName: 'A' }, server: { cascade } },
     );
   }
+
+  it('cascade: false: a downstream stream opened by a handler has no parent', async () => {
+    await start(true, false);
+    const stream = b!.client.openStream(call('Relay'));
+    expect(await stream.recv()).toEqual({ done: false, value: 'relaying' });
+    await stream.closeSend();
+    await stream.done; // the handler returned
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(downstream[0]!.isEnded).toBe(false);
+    downstream[0]!.cancel();
+  });
 
   it('A cancels: C sees 12010 with code 12007 and path A,B', async () => {
     await start(false);

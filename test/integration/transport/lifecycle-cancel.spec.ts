@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { TTStreamError, TTStreamErrorCode } from '../../../lib/errors/index.js';
 import type { StreamMode } from '../../../lib/transport/server-stream.js';
-import { call } from '../../helpers/echo-service.js';
+import { call, registerEcho } from '../../helpers/echo-service.js';
 import { startLoopback, type Loopback } from '../../helpers/loopback.js';
 import { HOLD, registerHold, type ProbeRecord } from '../../helpers/probe-service.js';
-import { rejectionOf, waitFor } from '../../helpers/wait.js';
+import { collect, rejectionOf, waitFor } from '../../helpers/wait.js';
 
 const KINDS: readonly StreamMode[] = ['bidirectional', 'client', 'server'];
 
@@ -31,6 +31,7 @@ describe('L-4 client_cancel', () => {
     startLoopback(
       (s) => {
         registerHold(s, records);
+        registerEcho(s);
       },
       { client: { serviceName: 'A' } },
     );
@@ -95,6 +96,38 @@ describe('L-4 client_cancel', () => {
     const already = AbortSignal.abort();
     const third = loop.client.openStream(call(HOLD.bidirectional), { signal: already });
     await expect(third.done).rejects.toMatchObject({ kind: 12007 });
+  });
+
+  it('50 streams sharing one AbortSignal: no MaxListenersExceededWarning, all cancelled', async () => {
+    loop = await start();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const streams = Array.from({ length: 50 }, () =>
+        loop!.client.openStream(call(HOLD.bidirectional), { signal: controller.signal }),
+      );
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a tick
+      controller.abort();
+      for (const stream of streams)
+        await expect(stream.done).rejects.toMatchObject({ kind: 12007 });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+      // Streams that ended on their own unsubscribe: a later stream on the same signal still works.
+      const other = new AbortController();
+      const ended = loop.client.openStream(call('Echo'), { signal: other.signal });
+      await ended.send('x');
+      await ended.closeSend();
+      expect(await collect(ended)).toEqual(['x']);
+      const live = loop.client.openStream(call(HOLD.bidirectional), { signal: other.signal });
+      other.abort();
+      await expect(live.done).rejects.toMatchObject({ kind: 12007 });
+    } finally {
+      process.removeListener('warning', onWarning);
+    }
   });
 
   it('breaking out of for-await cancels the stream', async () => {

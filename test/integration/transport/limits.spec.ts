@@ -54,6 +54,39 @@ describe('memory and backpressure', () => {
     await healthy.done;
   });
 
+  it('default options: a fast server stream of 10 000 small messages is not reset', async () => {
+    // The server batches ~1000 small frames into one socket write; one read of them used to
+    // overflow a 1024-message receive buffer although the consumer kept up.
+    loop = await startLoopback(registerEcho);
+    const stream = loop.client.openStream(call('ServerStream'));
+    await stream.send('m:10000');
+    await stream.closeSend();
+    let received = 0;
+    for await (const message of stream) {
+      expect(message).toBe(`m-${received}`);
+      received++;
+    }
+    expect(received).toBe(10_000);
+    await stream.done;
+  });
+
+  it('the receive cap counts bytes: a consumer that stops reading is still reset (12011)', async () => {
+    loop = await startLoopback(
+      (s) => {
+        registerEcho(s);
+      },
+      { client: { recvBuffer: { maxBytes: 256 * 1024 } } },
+    );
+    const stream = loop.client.openStream(call('ServerStream'));
+    await stream.send(`${'x'.repeat(1000)}:100000`);
+    await stream.closeSend();
+    // Nobody reads: the stream is reset once its buffer holds 256 KiB.
+    const error = (await rejectionOf(stream.done)) as TTStreamError;
+    expect(error.kind).toBe(TTStreamErrorCode.InternalCancel);
+    expect(error.message).toContain('recv buffer overflow');
+    expect(stream.bufferedBytes).toBeLessThanOrEqual(256 * 1024);
+  });
+
   it('the per-connection cap pauses reading until the handler catches up', async () => {
     const go = latch();
     loop = await startLoopback(

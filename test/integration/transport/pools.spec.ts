@@ -31,6 +31,20 @@ describe('connection pools', () => {
       registerHold(s, records);
     });
 
+  it('a long synchronous block right after dialing does not fail a working dial', async () => {
+    loop = await start();
+    const client = loop.newClient({ dialTimeoutMs: 50 });
+    const stream = client.openStream(call('Echo'));
+    // Busy for longer than the dial timeout: its timer fires before 'connect' is delivered.
+    const until = Date.now() + 200;
+    while (Date.now() < until) {
+      // spin
+    }
+    await stream.send('still here');
+    await stream.closeSend();
+    expect(await collect(stream)).toEqual(['still here']);
+  });
+
   it('mux: streams go round-robin over poolSize connections', async () => {
     loop = await start();
     const client = loop.newClient({ pool: 'mux', poolSize: 2 });

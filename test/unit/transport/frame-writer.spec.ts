@@ -120,6 +120,20 @@ describe('FrameWriter', () => {
     await writer.whenIdle();
   });
 
+  it('caps one flush at about 1 MiB and writes the rest on later turns, in order', async () => {
+    const sink = new FakeSink();
+    const writer = new FrameWriter(sink as unknown as FrameSink);
+    // 3000 x 1 KiB in one turn: about 3 MiB.
+    const sent = Array.from({ length: 3000 }, (_, i) => writer.write(data(i, 1024)));
+    await Promise.all(sent);
+    await writer.whenIdle();
+    expect(writer.flushes).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...sink.writes.map((w) => w.length))).toBeLessThanOrEqual(1024 * 1024 + 2048);
+    expect(sink.decoded().map((f) => f.streamId)).toEqual(
+      Array.from({ length: 3000 }, (_, i) => i),
+    );
+  });
+
   it('a frame over maxFrameBytes is refused locally and nothing is written', async () => {
     const sink = new FakeSink();
     const writer = new FrameWriter(sink as unknown as FrameSink, { maxFrameBytes: 100 });

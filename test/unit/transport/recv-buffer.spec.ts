@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { RecvBuffer } from '../../../lib/transport/recv-buffer.js';
+import { RECV_MESSAGE_OVERHEAD, RecvBuffer } from '../../../lib/transport/recv-buffer.js';
 import { SendLimiter } from '../../../lib/transport/send-limiter.js';
 
 const bytes = (n: number): Uint8Array => new Uint8Array(n);
@@ -45,14 +45,23 @@ describe('RecvBuffer', () => {
     expect(sized.push(bytes(1))).toBe(false);
   });
 
+  it('caps bytes (payload + per-message overhead), not messages, by default', () => {
+    const buffer = new RecvBuffer({ maxBytes: 100 * (8 + RECV_MESSAGE_OVERHEAD) });
+    for (let i = 0; i < 100; i++) expect(buffer.push(bytes(8))).toBe(true);
+    expect(buffer.push(bytes(8))).toBe(false);
+    const unlimitedCount = new RecvBuffer();
+    for (let i = 0; i < 10_000; i++) expect(unlimitedCount.push(bytes(1))).toBe(true);
+    expect(unlimitedCount.bytes).toBe(10_000 * (1 + RECV_MESSAGE_OVERHEAD));
+  });
+
   it('reports byte deltas, and gives everything back at the end', async () => {
     let held = 0;
     const buffer = new RecvBuffer({}, (delta) => (held += delta));
     buffer.push(bytes(10));
     buffer.push(bytes(5));
-    expect(held).toBe(15);
+    expect(held).toBe(15 + 2 * RECV_MESSAGE_OVERHEAD);
     await buffer.next();
-    expect(held).toBe(5);
+    expect(held).toBe(5 + RECV_MESSAGE_OVERHEAD);
     buffer.end();
     expect(held).toBe(0);
     await buffer.next();

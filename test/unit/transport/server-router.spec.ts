@@ -14,7 +14,7 @@ const route: StreamRoute<string, string> = {
 };
 
 describe('ServerRouter (Kitex SearchService)', () => {
-  const router = new ServerRouter();
+  const router = new ServerRouter<StreamRoute<string, string>>();
   router.register('A', 'Echo', route);
   router.register('A', 'OnlyA', route);
   router.register('B', 'Echo', route);
