@@ -30,11 +30,21 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+interface Comparison {
+  /** Median ops/s of ours and theirs. */
+  readonly ours: number;
+  readonly theirs: number;
+  /** The median, lowest and highest of the per-round ratios ours/theirs. */
+  readonly ratio: number;
+  readonly minRatio: number;
+  readonly maxRatio: number;
+}
+
 /**
  * Ops/s of `ours` and `theirs`, timed in alternating rounds so that load changes on the machine
- * hit both alike: the median of each, and the median of the per-round ratios.
+ * hit both alike: the median of each, and the median and range of the per-round ratios.
  */
-function compare(ours: () => unknown, theirs: () => unknown): [number, number, number] {
+function compare(ours: () => unknown, theirs: () => unknown): Comparison {
   const nOurs = roundSize(ours);
   const nTheirs = roundSize(theirs);
   const a: number[] = [];
@@ -47,7 +57,13 @@ function compare(ours: () => unknown, theirs: () => unknown): [number, number, n
     b.push(apache);
     ratios.push(mine / apache);
   }
-  return [median(a), median(b), median(ratios)];
+  return {
+    ours: median(a),
+    theirs: median(b),
+    ratio: median(ratios),
+    minRatio: Math.min(...ratios),
+    maxRatio: Math.max(...ratios),
+  };
 }
 
 const schema = parseThriftIdl(BENCH_IDL).structs.get('BenchMessage')!;
@@ -61,29 +77,32 @@ if (Buffer.compare(Buffer.from(ourBytes), apacheBytes) !== 0) {
 }
 
 const rows = [
-  [
-    'encode',
+  {
+    op: 'encode',
     ...compare(
       () => codec.encode(ours),
       () => apacheEncode(theirs),
     ),
-  ],
-  [
-    'decode',
+  },
+  {
+    op: 'decode',
     ...compare(
       () => codec.decode(ourBytes),
       () => apacheDecode(apacheBytes),
     ),
-  ],
-] as const;
+  },
+];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(12);
 process.stdout.write(
-  `\nThrift Binary struct, ${ourBytes.length} bytes (Node ${process.version})\n` +
-    `${'op'.padEnd(8)}${'ours ops/s'.padStart(12)}${'apache ops/s'.padStart(14)}  ratio\n`,
+  `\nThrift Binary struct, ${ourBytes.length} bytes (Node ${process.version}), ` +
+    `${ROUNDS} interleaved rounds\n` +
+    `${'op'.padEnd(8)}${'ours ops/s'.padStart(12)}${'apache ops/s'.padStart(14)}  ` +
+    `median ratio (per-round range)\n`,
 );
-for (const [op, mine, apache] of rows) {
+for (const row of rows) {
   process.stdout.write(
-    `${op.padEnd(8)}${fmt(mine)}  ${fmt(apache)}  ${(mine / apache).toFixed(2)}x\n`,
+    `${row.op.padEnd(8)}${fmt(row.ours)}  ${fmt(row.theirs)}  ${row.ratio.toFixed(2)}x ` +
+      `(${row.minRatio.toFixed(2)}-${row.maxRatio.toFixed(2)})\n`,
   );
 }

@@ -17,13 +17,16 @@ function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
   return decoder.decode(buf.subarray(start, end));
 }
 
+// 8-byte values go through a scratch buffer as two native-endian 32-bit words, each assembled
+// with shifts from the big-endian input (cheaper than eight byte copies or a DataView).
 const scratch = new ArrayBuffer(8);
-const scratchBytes = new Uint8Array(scratch);
+const scratchWords = new Int32Array(scratch);
 const scratchF64 = new Float64Array(scratch);
 const scratchI64 = new BigInt64Array(scratch);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const MIN_SAFE = -MAX_SAFE;
+const HI = LITTLE_ENDIAN ? 1 : 0;
+const LO = 1 - HI;
+const TWO_32 = 2 ** 32;
 
 /**
  * A bounds-checked big-endian reader over one Thrift Binary payload. Every read checks the bytes
@@ -98,13 +101,23 @@ export class BinaryReader {
     );
   }
 
+  /** The big-endian 32-bit word at `p`, which the caller has checked is in range. */
+  private wordAt(p: number): number {
+    const b = this.buf;
+    return (
+      ((b[p] as number) << 24) |
+      ((b[p + 1] as number) << 16) |
+      ((b[p + 2] as number) << 8) |
+      (b[p + 3] as number)
+    );
+  }
+
   /** Copies the next 8 bytes into the native-endian scratch buffer. */
   private load8(): void {
     const p = this.pos;
     if (p + 8 > this.buf.length) throw this.truncated(8);
-    const b = this.buf;
-    if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + 7 - i] as number;
-    else for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + i] as number;
+    scratchWords[HI] = this.wordAt(p);
+    scratchWords[LO] = this.wordAt(p + 4);
     this.pos = p + 8;
   }
 
@@ -115,13 +128,17 @@ export class BinaryReader {
 
   /** An i64 as a number; throws when it is not a safe integer. */
   readI64Number(): number {
-    this.load8();
-    const v = scratchI64[0] as bigint;
-    if (v > MAX_SAFE || v < MIN_SAFE) {
-      this.pos -= 8;
-      throw new DecodeProblem(`i64 ${v.toString()} is not a safe integer`);
+    const p = this.pos;
+    if (p + 8 > this.buf.length) throw this.truncated(8);
+    // Exact whenever the result is safe: |hi| < 2^21 puts it within +-2^53.
+    const v = this.wordAt(p) * TWO_32 + (this.wordAt(p + 4) >>> 0);
+    if (!Number.isSafeInteger(v)) {
+      const exact = this.readI64();
+      this.pos = p;
+      throw new DecodeProblem(`i64 ${exact.toString()} is not a safe integer`);
     }
-    return Number(v);
+    this.pos = p + 8;
+    return v;
   }
 
   readDouble(): number {

@@ -5,7 +5,7 @@ import { EncodeProblem } from './encode-problem.js';
 import { type FieldSchema, kitexFieldOrder, type StructSchema } from './schema.js';
 import { skipValue } from './skip.js';
 import { TType } from './ttype.js';
-import { compileValuePlan, type StructPlanLike, type ValuePlan } from './value-plan.js';
+import { compileValuePlan, readValue, type StructPlanLike, type ValuePlan } from './value-plan.js';
 import { cloneValue, isImmutable, zeroValue } from './zero-value.js';
 
 interface FieldPlan {
@@ -24,6 +24,8 @@ interface FieldPlan {
    * which Kitex-generated Go code then leaves out (its IsSet compares with the default).
    */
   readonly isDefault: ((value: unknown) => boolean) | undefined;
+  /** This field's bit in `StructPlan.allChecked` (0 when it has none). */
+  checkBit: number;
 }
 
 const SCALAR_KINDS: ReadonlySet<string> = new Set([
@@ -72,6 +74,11 @@ export class StructPlan implements StructPlanLike {
   private sparse = new Map<number, FieldPlan>();
   /** Fields whose absence after decoding needs action (required, or with a fallback). */
   private checkAfterRead: readonly FieldPlan[] = [];
+  /**
+   * The bits of all `checkAfterRead` fields: when a decode has seen every one of them, the
+   * check after reading is skipped. -1 (never matched) when there are too many for the bits.
+   */
+  private allChecked = 0;
   private readonly isUnion: boolean;
 
   private constructor(schema: StructSchema) {
@@ -101,6 +108,14 @@ export class StructPlan implements StructPlanLike {
       else this.sparse.set(p.id, p);
     }
     this.checkAfterRead = byDeclaration.filter((p) => p.required || p.decodeFallback !== undefined);
+    if (this.checkAfterRead.length <= 30) {
+      this.checkAfterRead.forEach((p, i) => {
+        p.checkBit = 1 << i;
+        this.allChecked |= p.checkBit;
+      });
+    } else {
+      this.allChecked = -1;
+    }
   }
 
   private compileField(field: FieldSchema): FieldPlan {
@@ -128,6 +143,7 @@ export class StructPlan implements StructPlanLike {
       encodeFallback: fallback,
       decodeFallback,
       isDefault: isUnion ? undefined : defaultTest(field),
+      checkBit: 0,
     };
   }
 
@@ -169,29 +185,36 @@ export class StructPlan implements StructPlanLike {
     r.enter();
     const out: Record<string, unknown> = {};
     const dense = this.dense;
-    for (;;) {
-      const type = r.readByte();
-      if (type === TType.Stop) break;
-      const id = r.readI16();
-      const f = id >= 0 && id < dense.length ? dense[id] : this.sparse.get(id);
-      if (f !== undefined && f.ttype === type) {
-        try {
-          out[f.name] = f.value.read(r);
-        } catch (error) {
-          if (error instanceof DecodeProblem) throw error.within(`.${f.name}`);
-          throw error;
-        }
-      } else {
-        // Unknown field, or a known id with another type: skip it, as Kitex does.
-        try {
-          skipValue(r, type);
-        } catch (error) {
-          if (error instanceof DecodeProblem) throw error.within(`.<field ${id}>`);
-          throw error;
+    let seen = 0;
+    // One try around the loop (not one per field): `f` says which field failed.
+    let f: FieldPlan | undefined;
+    try {
+      for (;;) {
+        f = undefined;
+        const type = r.readByte();
+        if (type === TType.Stop) break;
+        const id = r.readI16();
+        const g = id >= 0 && id < dense.length ? dense[id] : this.sparse.get(id);
+        if (g !== undefined && g.ttype === type) {
+          f = g;
+          out[g.name] = readValue(r, g.value);
+          seen |= g.checkBit;
+        } else {
+          // Unknown field, or a known id with another type: skip it, as Kitex does.
+          skipField(r, type, id);
         }
       }
+    } catch (error) {
+      if (f !== undefined && error instanceof DecodeProblem) throw error.within(`.${f.name}`);
+      throw error;
     }
     r.leave();
+    if (seen !== this.allChecked) this.fillAbsent(out);
+    return out;
+  }
+
+  /** Gives absent fields their fallback, or throws for a missing required one. */
+  private fillAbsent(out: Record<string, unknown>): void {
     const check = this.checkAfterRead;
     for (let i = 0; i < check.length; i++) {
       const f = check[i] as FieldPlan;
@@ -201,7 +224,16 @@ export class StructPlan implements StructPlanLike {
       }
       out[f.name] = (f.decodeFallback as () => unknown)();
     }
-    return out;
+  }
+}
+
+/** Skips an unknown field (or a known id with another type), naming it in any problem. */
+function skipField(r: BinaryReader, type: number, id: number): void {
+  try {
+    skipValue(r, type);
+  } catch (error) {
+    if (error instanceof DecodeProblem) throw error.within(`.<field ${id}>`);
+    throw error;
   }
 }
 

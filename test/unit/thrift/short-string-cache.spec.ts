@@ -33,6 +33,30 @@ describe('decodeShortString', () => {
     }
   });
 
+  it('keeps ids that differ only in the middle cached side by side (every byte of <= 16 hashed)', () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `req-${String(i).padStart(8, '0')}-end`);
+    for (const id of ids) expect(decode(id)).toBe(id);
+    const before = slowCalls;
+    for (let round = 0; round < 3; round++) {
+      for (const id of ids) expect(decode(id)).toBe(id);
+    }
+    expect(slowCalls - before).toBe(0);
+  });
+
+  it('tells apart same-length strings that differ in any one byte, at every length', () => {
+    // The cache keeps three words of each string and compares the bytes between them; a change
+    // at any position and any length must still miss.
+    for (let n = 1; n <= SHORT_STRING_MAX; n++) {
+      const base = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      expect(decode(base)).toBe(base);
+      for (let at = 0; at < n; at++) {
+        const changed = base.slice(0, at) + 'Z' + base.slice(at + 1);
+        expect(decode(changed)).toBe(changed);
+        expect(decode(base, 3)).toBe(base);
+      }
+    }
+  });
+
   it('gives the same string as TextDecoder for any short input', () => {
     fc.assert(
       fc.property(

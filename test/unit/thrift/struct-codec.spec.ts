@@ -366,4 +366,57 @@ describe('createStructCodec: errors', () => {
       n: Number.MAX_SAFE_INTEGER,
     });
   });
+
+  it('reads i64-as-number exactly at and around the safe range on both signs', () => {
+    const codec = createStructCodec(struct('N', [field(1, 'n', T.i64n)]));
+    const decode = (word: string): unknown => codec.decode(unhex('0a0001' + word + '00'));
+    expect(decode('ffe0000000000001')).toEqual({ n: Number.MIN_SAFE_INTEGER });
+    expect(decode('ffffffffffffffff')).toEqual({ n: -1 });
+    expect(decode('ffffffff00000000')).toEqual({ n: -(2 ** 32) });
+    expect(decode('00000000ffffffff')).toEqual({ n: 2 ** 32 - 1 });
+    expect(decode('0000000100000000')).toEqual({ n: 2 ** 32 });
+    expect(() => decode('ffe0000000000000')).toThrow(/i64 -9007199254740992 is not a safe/);
+    expect(() => decode('8000000000000000')).toThrow(/not a safe integer/);
+    expect(() => decode('7fffffffffffffff')).toThrow(/i64 9223372036854775807 is not a safe/);
+  });
+
+  it('reads i64 as bigint and double across the sign and byte boundaries', () => {
+    const codec = createStructCodec(struct('N', [field(1, 'n', T.i64), field(2, 'd', T.double)]));
+    const cases: [string, bigint, string, number][] = [
+      ['8000000000000000', -(2n ** 63n), 'bff0000000000000', -1],
+      ['7fffffffffffffff', 2n ** 63n - 1n, '400921f9f01b866e', 3.14159],
+      ['0000000180000000', 2n ** 32n + 2n ** 31n, '7ff0000000000000', Infinity],
+      ['fffffffeffffffff', -(2n ** 32n) - 1n, '8000000000000000', -0],
+    ];
+    for (const [i64, n, f64, d] of cases) {
+      expect(codec.decode(unhex('0a0001' + i64 + '040002' + f64 + '00'))).toEqual({ n, d });
+    }
+  });
+
+  it('fills defaults and checks required fields in structs with more than 30 of them', () => {
+    const fields = Array.from({ length: 34 }, (_, i) => field(i + 1, `f${i + 1}`, T.i32));
+    const wide = struct('Wide', fields);
+    const all = Object.fromEntries(fields.map((f) => [f.name, f.id]));
+    const codec = createStructCodec(wide);
+    expect(codec.decode(codec.encode(all))).toEqual(all);
+    expect(codec.decode(unhex('080022' + '00000007' + '00'))).toEqual({
+      ...Object.fromEntries(fields.map((f) => [f.name, 0])),
+      f34: 7,
+    });
+    const strict = struct('Strict', [...fields, field(40, 'must', T.i32, 'required')]);
+    expect(() => createStructCodec(strict).decode(unhex('00'))).toThrow(
+      /Strict\.must: required field is missing/,
+    );
+  });
+
+  it('does not blame the previous field for a truncated field header', () => {
+    const codec = createStructCodec(struct('S', [field(1, 'a', T.i32), field(2, 'b', T.i32)]));
+    const error = thrown(() => codec.decode(unhex('080001' + '00000005' + '0800')));
+    expect(error).toBeInstanceOf(ThriftDecodeError);
+    expect((error as Error).message).toMatch(/S: truncated input/);
+    expect((error as Error).message).not.toMatch(/\.a/);
+    expect(() => codec.decode(unhex('080001' + '00000005' + '080002' + '0000'))).toThrow(
+      /S\.b: truncated input/,
+    );
+  });
 });
