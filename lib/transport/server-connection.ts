@@ -138,10 +138,8 @@ export class ServerConnection implements ServerStreamLink {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     this.registry.failAll(
-      new TTStreamError(TTStreamErrorCode.CanceledByConnectionClose, {
-        side: 'server',
-        cause: error,
-      }),
+      // Kitex's text has no side tag here: `[ttstream error, code=12013] canceled by connection closed`.
+      new TTStreamError(TTStreamErrorCode.CanceledByConnectionClose, { cause: error }),
     );
     this.owner.onConnectionClose(this, error);
   }

@@ -203,8 +203,8 @@ export class TTStreamServerTransport
       }),
     ]);
     clearTimeout(timer);
+    // No side tag, as Kitex's 12013 text has none.
     const shutdownError = new TTStreamError(TTStreamErrorCode.CanceledByConnectionClose, {
-      side: 'server',
       detail: 'server is shutting down',
     });
     for (const c of this.connections) {

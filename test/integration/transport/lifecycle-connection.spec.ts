@@ -187,9 +187,10 @@ describe('L-8 server_shutdown', () => {
       );
     }
     for (const r of records) {
-      expect(((await r.ended) as TTStreamError).kind).toBe(
-        TTStreamErrorCode.CanceledByConnectionClose,
-      );
+      const error = (await r.ended) as TTStreamError;
+      expect(error.kind).toBe(TTStreamErrorCode.CanceledByConnectionClose);
+      // Kitex's exact text (no side tag), as its handlers see it when the client goes away.
+      expect(error.message).toBe('[ttstream error, code=12013] canceled by connection closed');
     }
     expect(client.stats().connections).toBe(0);
   });
