@@ -10,7 +10,7 @@ import {
   TTHEADER_MAGIC,
 } from './ttheader-constants.js';
 
-/** Options of {@link encodeFrame} and {@link encodeFrameHead}. */
+/** Options of {@link encodeFrame}, {@link encodeFrameHead} and {@link encodeFrameHeadInto}. */
 export interface FrameEncodeOptions {
   /**
    * Largest LENGTH field (bytes after the 4-byte length prefix) to produce; a bigger frame is
@@ -34,7 +34,7 @@ export function encodeFrame(frame: FrameInit, options?: FrameEncodeOptions): Uin
   const blocks = writeInfoBlocks(frame);
   const length = checkedLength(frame, blocks, payload.length, options);
   const out = allocateBytes(HEAD_PREFIX_BYTES + blocks.length + payload.length);
-  writeHead(out, frame.streamId, blocks, length);
+  writeHead(out, 0, frame.streamId, blocks, length);
   out.set(payload, HEAD_PREFIX_BYTES + blocks.length);
   return out;
 }
@@ -49,8 +49,32 @@ export function encodeFrameHead(frame: FrameInit, options?: FrameEncodeOptions):
   const blocks = writeInfoBlocks(frame);
   const length = checkedLength(frame, blocks, frame.payload?.length ?? 0, options);
   const out = allocateBytes(HEAD_PREFIX_BYTES + blocks.length);
-  writeHead(out, frame.streamId, blocks, length);
+  writeHead(out, 0, frame.streamId, blocks, length);
   return out;
+}
+
+/**
+ * Like {@link encodeFrameHead}, but writes the head into `target` at `offset` (a transport's
+ * staging buffer: no head buffer per frame) and returns its length. When the head does not fit
+ * (`offset` + length > `target.length`) nothing is written: make room and call again.
+ * @throws FrameEncodeError when a limit is exceeded; nothing is written then.
+ */
+export function encodeFrameHeadInto(
+  frame: FrameInit,
+  target: Uint8Array,
+  offset: number,
+  options?: FrameEncodeOptions,
+): number {
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new RangeError(`offset must be a non-negative integer, got ${String(offset)}`);
+  }
+  const blocks = writeInfoBlocks(frame);
+  const length = checkedLength(frame, blocks, frame.payload?.length ?? 0, options);
+  const headBytes = HEAD_PREFIX_BYTES + blocks.length;
+  if (offset + headBytes <= target.length) {
+    writeHead(target, offset, frame.streamId, blocks, length);
+  }
+  return headBytes;
 }
 
 /** Validates what the info blocks do not cover and returns the LENGTH field. */
@@ -72,25 +96,31 @@ function checkedLength(
   return length;
 }
 
-function writeHead(out: Uint8Array, streamId: number, blocks: Uint8Array, length: number): void {
-  out[0] = length >>> 24;
-  out[1] = (length >>> 16) & 0xff;
-  out[2] = (length >>> 8) & 0xff;
-  out[3] = length & 0xff;
-  out[4] = TTHEADER_MAGIC >>> 8;
-  out[5] = TTHEADER_MAGIC & 0xff;
-  out[6] = TTHEADER_FLAGS_STREAMING >>> 8;
-  out[7] = TTHEADER_FLAGS_STREAMING & 0xff;
-  out[8] = (streamId >>> 24) & 0xff;
-  out[9] = (streamId >>> 16) & 0xff;
-  out[10] = (streamId >>> 8) & 0xff;
-  out[11] = streamId & 0xff;
+function writeHead(
+  out: Uint8Array,
+  at: number,
+  streamId: number,
+  blocks: Uint8Array,
+  length: number,
+): void {
+  out[at] = length >>> 24;
+  out[at + 1] = (length >>> 16) & 0xff;
+  out[at + 2] = (length >>> 8) & 0xff;
+  out[at + 3] = length & 0xff;
+  out[at + 4] = TTHEADER_MAGIC >>> 8;
+  out[at + 5] = TTHEADER_MAGIC & 0xff;
+  out[at + 6] = TTHEADER_FLAGS_STREAMING >>> 8;
+  out[at + 7] = TTHEADER_FLAGS_STREAMING & 0xff;
+  out[at + 8] = (streamId >>> 24) & 0xff;
+  out[at + 9] = (streamId >>> 16) & 0xff;
+  out[at + 10] = (streamId >>> 8) & 0xff;
+  out[at + 11] = streamId & 0xff;
   const words = (2 + blocks.length) >>> 2;
-  out[12] = words >>> 8;
-  out[13] = words & 0xff;
-  out[14] = PROTOCOL_ID_THRIFT_STRUCT;
-  out[15] = 0; // no transforms: Kitex supports none
-  out.set(blocks, HEAD_PREFIX_BYTES);
+  out[at + 12] = words >>> 8;
+  out[at + 13] = words & 0xff;
+  out[at + 14] = PROTOCOL_ID_THRIFT_STRUCT;
+  out[at + 15] = 0; // no transforms: Kitex supports none
+  out.set(blocks, at + HEAD_PREFIX_BYTES);
 }
 
 function maxFrameBytes(options: FrameEncodeOptions | undefined): number {

@@ -100,6 +100,9 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
   private terminalError: Error | undefined = undefined;
   private streamTimer: NodeJS.Timeout | undefined;
   private parent: CascadeParent | undefined;
+  /** {@link recv}'s decoder, made on the first read. */
+  private toResult:
+    ((payload: Uint8Array | undefined) => IteratorResult<Res, undefined>) | undefined;
 
   /** @internal created by `TTStreamClientTransport.openStream` */
   constructor(
@@ -209,9 +212,19 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
   }
 
   /** The next message, or `{ done: true }` at the end; rejects with the terminal error. */
-  async recv(): Promise<IteratorResult<Res, undefined>> {
+  recv(): Promise<IteratorResult<Res, undefined>> {
     const { recvTimeoutMs } = this.options;
-    const payload = await this.buffer.next(recvTimeoutMs, () => this.onRecvTimeout());
+    const toResult = (this.toResult ??= (payload) => this.decodeResult(payload));
+    if (recvTimeoutMs === undefined || recvTimeoutMs <= 0) {
+      // Not async, decoding on delivery: no async-function state and no second promise per
+      // read (the async version cost ~5.5% of the bench client's CPU).
+      return this.buffer.nextMapped(toResult);
+    }
+    return this.buffer.next(recvTimeoutMs, () => this.onRecvTimeout()).then(toResult);
+  }
+
+  /** Decodes a received payload (`undefined`: EOF); a decode error cancels the stream. */
+  private decodeResult(payload: Uint8Array | undefined): IteratorResult<Res, undefined> {
     if (payload === undefined) return { done: true, value: undefined };
     try {
       return { done: false, value: this.call.responseCodec.decode(payload) };

@@ -26,6 +26,11 @@ export interface ClientTransportOptions {
   readonly sendBuffer?: SendBufferLimits;
   /** Received bytes buffered per connection before reading pauses. Default 64 MiB. */
   readonly maxConnectionBufferBytes?: number;
+  /**
+   * Bytes queued for one connection (writer plus socket) below which `send()` resolves at once.
+   * Default 256 KiB (`DEFAULT_WRITER_HIGH_WATER_MARK`).
+   */
+  readonly writeHighWaterMark?: number;
   /** Long pool: idle connections are closed after this. Default 60 000 ms. */
   readonly idleTimeoutMs?: number;
 }
@@ -72,6 +77,7 @@ export class TTStreamClientTransport {
       idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
       maxFrameBytes: options.maxFrameBytes,
       maxConnectionBufferBytes: options.maxConnectionBufferBytes,
+      writeHighWaterMark: options.writeHighWaterMark,
     });
   }
 

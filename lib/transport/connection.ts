@@ -17,6 +17,11 @@ export interface ConnectionOptions {
    * socket pauses; reading resumes below half of it. Default 64 MiB.
    */
   readonly maxConnectionBufferBytes?: number;
+  /**
+   * Bytes queued (writer plus socket) below which a write resolves at once.
+   * Default `DEFAULT_WRITER_HIGH_WATER_MARK` (256 KiB).
+   */
+  readonly writeHighWaterMark?: number;
 }
 
 /** What a connection reports to its owner. */
@@ -56,7 +61,10 @@ export class Connection {
   ) {
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.maxBufferBytes = options.maxConnectionBufferBytes ?? DEFAULT_CONNECTION_BUFFER_BYTES;
-    this.writer = new FrameWriter(socket, { maxFrameBytes });
+    this.writer = new FrameWriter(socket, {
+      maxFrameBytes,
+      highWaterMark: options.writeHighWaterMark,
+    });
     this.decoder = new FrameDecoder({ maxFrameBytes });
     socket.on('data', (chunk: Buffer) => {
       this.onData(chunk);

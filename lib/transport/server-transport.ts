@@ -44,6 +44,11 @@ export interface ServerTransportOptions {
   readonly sendBuffer?: SendBufferLimits;
   /** Received bytes buffered per connection before reading pauses. Default 64 MiB. */
   readonly maxConnectionBufferBytes?: number;
+  /**
+   * Bytes queued for one connection (writer plus socket) below which `send()` resolves at once.
+   * Default 256 KiB (`DEFAULT_WRITER_HIGH_WATER_MARK`).
+   */
+  readonly writeHighWaterMark?: number;
   /** Send `biz error: internal error` instead of a failing handler's message. Default false. */
   readonly hideErrorMessages?: boolean;
   /**
@@ -230,6 +235,7 @@ export class TTStreamServerTransport
       idleTimeoutMs: this.options.idleTimeoutMs ?? 600_000,
       maxFrameBytes: this.options.maxFrameBytes,
       maxConnectionBufferBytes: this.options.maxConnectionBufferBytes,
+      writeHighWaterMark: this.options.writeHighWaterMark,
     });
     this.connections.add(connection);
     this.accepted++;

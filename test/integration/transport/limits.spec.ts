@@ -126,7 +126,7 @@ describe('memory and backpressure', () => {
         registerHold(s, records);
       },
       {
-        client: { sendBuffer: { maxMessages: 16 } },
+        client: { sendBuffer: { maxMessages: 16 }, writeHighWaterMark: 64 * 1024 },
       },
     );
     const stream = loop.client.openStream(call(HOLD.client));

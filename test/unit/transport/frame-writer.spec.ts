@@ -157,4 +157,42 @@ describe('FrameWriter', () => {
     await turn();
     expect(sink.writes).toHaveLength(0);
   });
+
+  it('reuses a staging buffer only after the socket reported it written', async () => {
+    // The socket reports writes late (one round later): bytes it holds must not change before.
+    class LateSink extends FakeSink {
+      copies: Uint8Array[] = [];
+      held: {
+        chunk: Uint8Array;
+        copy: Uint8Array;
+        done: ((error?: Error | null) => void) | undefined;
+      }[] = [];
+      override write(chunk: Uint8Array, done?: (error?: Error | null) => void): boolean {
+        const copy = Uint8Array.from(chunk);
+        this.held.push({ chunk, copy, done });
+        this.copies.push(copy);
+        return super.write(chunk);
+      }
+    }
+    const sink = new LateSink();
+    const writer = new FrameWriter(sink as unknown as FrameSink);
+    let streamId = 0;
+    for (let round = 0; round < 6; round++) {
+      const earlier = sink.held.splice(0);
+      // 300 x 1 KiB a round: several full staging buffers retired per flush.
+      const sent = Array.from({ length: 300 }, () => {
+        const frame = data(++streamId, 1024);
+        frame.payload.fill(streamId & 0xff);
+        return writer.write(frame);
+      });
+      await Promise.all(sent);
+      await writer.whenIdle();
+      for (const { chunk, copy } of [...earlier, ...sink.held]) expect(chunk).toEqual(copy);
+      for (const { done } of earlier) done?.();
+    }
+    // What the socket got (its own copies: written buffers are reused, as intended).
+    const frames = new FrameDecoder().push(Buffer.concat(sink.copies));
+    expect(frames.map((f) => f.streamId)).toEqual(Array.from({ length: 1800 }, (_, i) => i + 1));
+    expect(frames.every((f) => f.payload.every((b) => b === (f.streamId & 0xff)))).toBe(true);
+  });
 });
