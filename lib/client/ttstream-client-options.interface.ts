@@ -1,3 +1,4 @@
+import { type ClientTransportOptions } from '../transport/index.js';
 import { type TTStreamIdlSource } from '../server/resolve-idl.js';
 
 /** Options of `TTStreamClient` (the `options` of a `ClientsModule` entry). */
@@ -22,5 +23,5 @@ export interface TTStreamClientOptions {
    */
   readonly requestHighWaterMark?: number;
   /** Extra options for the transport (pool mode and size, buffer limits), passed as is. */
-  readonly transportOptions?: Readonly<Record<string, unknown>>;
+  readonly transportOptions?: Omit<ClientTransportOptions, 'serviceName'>;
 }

@@ -1,3 +1,4 @@
+import { type ServerTransportOptions } from '../transport/index.js';
 import { type TTStreamExceptionMappingOptions } from './handler-error-to-failure.js';
 import { type TTStreamIdlSource } from './resolve-idl.js';
 import { type ServerBinding } from './server-binding.js';
@@ -25,7 +26,7 @@ export interface TTStreamServerOptions {
   /** How handler failures become trailers when no filter of yours handled them. */
   readonly exceptionMapping?: TTStreamExceptionMappingOptions;
   /** Extra options for the transport (receive buffer limits and so on), passed through as is. */
-  readonly transportOptions?: Readonly<Record<string, unknown>>;
+  readonly transportOptions?: Omit<ServerTransportOptions, 'gracePeriodMs'>;
   /**
    * @internal not covered by semver: builds the transport binding (tests use an in-memory one).
    */

@@ -90,16 +90,16 @@ export interface ServerTransportStats {
   readonly pausedConnections: number;
 }
 
-/**
- * The server side of TTHeader Streaming: accepts connections, routes client HEADERs by `isn` and
- * method to registered handlers, and translates handler outcomes into TRAILERs.
- */
 /** A registered method: its handler and the route object its streams share. */
 interface RegisteredMethod {
   readonly handler: StreamHandler<unknown, unknown>;
   readonly route: ServerStreamRoute<unknown, unknown>;
 }
 
+/**
+ * The server side of TTHeader Streaming: accepts connections, routes client HEADERs by `isn` and
+ * method to registered handlers, and translates handler outcomes into TRAILERs.
+ */
 export class TTStreamServerTransport
   extends EventEmitter<ServerTransportEvents>
   implements ServerConnectionOwner
