@@ -100,3 +100,17 @@ export function skipValue(reader: BinaryReader, type: number): void {
       throw new DecodeProblem(`invalid field type ${ttypeName(type)}`);
   }
 }
+
+/**
+ * Skips an unknown field (or a known id with another type), naming it in any problem.
+ *
+ * @internal not covered by semver
+ */
+export function skipField(r: BinaryReader, type: number, id: number): void {
+  try {
+    skipValue(r, type);
+  } catch (error) {
+    if (error instanceof DecodeProblem) throw error.within(`.<field ${id}>`);
+    throw error;
+  }
+}

@@ -3,8 +3,9 @@ import { type BinaryWriter } from './binary-writer.js';
 import { DecodeProblem } from './decode-problem.js';
 import { EncodeProblem } from './encode-problem.js';
 import { type FieldSchema, kitexFieldOrder, type StructSchema } from './schema.js';
-import { skipValue } from './skip.js';
+import { skipField } from './skip.js';
 import { TType } from './ttype.js';
+import { compileStructReader } from './struct-reader-compiler.js';
 import { compileValuePlan, readValue, type StructPlanLike, type ValuePlan } from './value-plan.js';
 import { cloneValue, isImmutable, zeroValue } from './zero-value.js';
 
@@ -80,17 +81,29 @@ export class StructPlan implements StructPlanLike {
    */
   private allChecked = 0;
   private readonly isUnion: boolean;
+  private readonly compileReaders: boolean;
 
-  private constructor(schema: StructSchema) {
+  /**
+   * Decodes one struct. The reader compiled for this struct's fields when code generation is
+   * allowed and wanted, else {@link interpret}; an own property, so callers make one call.
+   */
+  read: (r: BinaryReader) => Record<string, unknown> = (r) => this.interpret(r);
+
+  private constructor(schema: StructSchema, compileReaders: boolean) {
     this.schema = schema;
     this.isUnion = schema.kind === 'union';
+    this.compileReaders = compileReaders;
   }
 
-  /** The plan for `schema`, compiled once and cached. */
-  static of(schema: StructSchema): StructPlan {
+  /**
+   * The plan for `schema`, compiled once and cached. `compileReaders: false` keeps this plan and
+   * the plans of the structs it contains on the interpreting decoder.
+   */
+  static of(schema: StructSchema, compileReaders = true): StructPlan {
+    const cache = compileReaders ? compiledCache : interpretedCache;
     let plan = cache.get(schema);
     if (plan === undefined) {
-      plan = new StructPlan(schema);
+      plan = new StructPlan(schema, compileReaders);
       cache.set(schema, plan); // before compiling, so recursive types find it
       plan.compile();
     }
@@ -116,13 +129,19 @@ export class StructPlan implements StructPlanLike {
     } else {
       this.allChecked = -1;
     }
+    if (this.compileReaders) {
+      const compiled = compileStructReader(byDeclaration, this.allChecked, (out) => {
+        this.fillAbsent(out);
+      });
+      if (compiled !== undefined) this.read = compiled;
+    }
   }
 
   private compileField(field: FieldSchema): FieldPlan {
     if (field.name === '__proto__') {
       throw new TypeError(`${this.schema.name}: a field cannot be named __proto__`);
     }
-    const value = compileValuePlan(field.type, (s) => StructPlan.of(s));
+    const value = compileValuePlan(field.type, (s) => StructPlan.of(s, this.compileReaders));
     const isUnion = this.schema.kind === 'union';
     const required = field.requiredness === 'required' && !isUnion;
     const optional = field.requiredness === 'optional' || isUnion;
@@ -181,7 +200,8 @@ export class StructPlan implements StructPlanLike {
     w.writeByte(TType.Stop);
   }
 
-  read(r: BinaryReader): Record<string, unknown> {
+  /** The schema-interpreting decoder: looks each field id up in a table. */
+  private interpret(r: BinaryReader): Record<string, unknown> {
     r.enter();
     const out: Record<string, unknown> = {};
     const dense = this.dense;
@@ -227,14 +247,5 @@ export class StructPlan implements StructPlanLike {
   }
 }
 
-/** Skips an unknown field (or a known id with another type), naming it in any problem. */
-function skipField(r: BinaryReader, type: number, id: number): void {
-  try {
-    skipValue(r, type);
-  } catch (error) {
-    if (error instanceof DecodeProblem) throw error.within(`.<field ${id}>`);
-    throw error;
-  }
-}
-
-const cache = new WeakMap<StructSchema, StructPlan>();
+const compiledCache = new WeakMap<StructSchema, StructPlan>();
+const interpretedCache = new WeakMap<StructSchema, StructPlan>();

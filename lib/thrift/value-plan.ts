@@ -289,7 +289,12 @@ function checkElementType(type: number, p: ValuePlan, role: string): void {
   }
 }
 
-function readList(r: BinaryReader, element: ValuePlan): unknown[] {
+/**
+ * Reads a list or set whose elements `element` describes.
+ *
+ * @internal not covered by semver
+ */
+export function readList(r: BinaryReader, element: ValuePlan): unknown[] {
   r.enter();
   const type = r.readByte();
   const count = r.readCount(elementBytes(type, element));
@@ -348,7 +353,12 @@ function readElements(r: BinaryReader, element: ValuePlan, count: number): unkno
   return out;
 }
 
-function readMap(r: BinaryReader, key: ValuePlan, value: ValuePlan): Map<unknown, unknown> {
+/**
+ * Reads a map whose keys and values `key` and `value` describe.
+ *
+ * @internal not covered by semver
+ */
+export function readMap(r: BinaryReader, key: ValuePlan, value: ValuePlan): Map<unknown, unknown> {
   r.enter();
   const keyType = r.readByte();
   const valueType = r.readByte();
