@@ -14,7 +14,8 @@ import { describe, expect, it } from '@jest/globals';
 import { FrameDecodeError } from '../../lib/protocol/frame-decode-error.js';
 import { FrameDecoder } from '../../lib/protocol/frame-decoder.js';
 import type { Frame } from '../../lib/protocol/frame.js';
-import { buildCorpus, hex, type Input, MAX_FRAME_BYTES, unhex } from './support/frame-corpus.js';
+import { encodeUtf8 } from '../../lib/protocol/utf8.js';
+import { buildCorpus, hex, type Input, MAX_FRAME_BYTES } from './support/frame-corpus.js';
 import { PEER_BIN } from './support/peer.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -109,70 +110,36 @@ function ourVerdict(bytes: Uint8Array): OurVerdict {
 // ---------------------------------------------------------------------------------------------
 // Comparing frames
 
-// Policy 9 (header values are UTF-8 strings): Kitex keeps raw bytes, we decode them. Kitex's
-// bytes are compared after the same decoding ours applies (non-fatal, BOM kept), so valid UTF-8
-// must match exactly and invalid UTF-8 must match its U+FFFD rendering.
-const lenient = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const text8 = (hexText: string): string => lenient.decode(unhex(hexText));
-const isUtf8 = (hexText: string): boolean => {
-  try {
-    strict.decode(unhex(hexText));
-    return true;
-  } catch {
-    return false;
-  }
-};
+// Header strings are compared as bytes: ours encoded back with our own encoder (binary-safe: a
+// byte that is not UTF-8 decodes to U+DC80-U+DCFF and encodes back to itself) against the raw
+// bytes Kitex kept. So a lossy decode on our side would show up here as a difference.
+const wire = (text: string): string => hex(encodeUtf8(text));
 
 /** The string pairs of a Kitex frame as they were on the wire (DATA: what DecodeFrame dropped). */
 const wireStr = (frame: KitexFrame): Record<string, string> => frame.wire_str ?? frame.str;
-
-/** Kitex's string keys after our decoding, each with every value decoded under it. */
-function strCandidates(frame: KitexFrame): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [key, value] of Object.entries(wireStr(frame))) {
-    const list = out.get(text8(key)) ?? [];
-    list.push(text8(value));
-    out.set(text8(key), list);
-  }
-  return out;
-}
 
 /** Why `ours` differs from `kitex`, or undefined when they are the same frame. */
 function frameDiff(kitex: KitexFrame, ours: Frame): string | undefined {
   if (kitex.sid !== ours.streamId) return `sid ${kitex.sid} vs ${ours.streamId}`;
   if (kitex.type !== ours.type) return `type ${kitex.type} vs ${ours.type}`;
-  if (text8(kitex.method) !== ours.method) return `method ${kitex.method} vs ${ours.method}`;
+  if (wire(ours.method) !== kitex.method) return `method ${kitex.method} vs ${ours.method}`;
   if (kitex.payload !== hex(ours.payload)) return 'payload';
   const ints = Object.entries(kitex.int)
     .filter(([key]) => key !== '27' && key !== '9')
-    .map(([key, value]) => `${key}=${text8(value)}`)
+    .map(([key, value]) => `${key}=${value}`)
     .sort();
-  const ourInts = [...ours.intHeaders].map(([key, value]) => `${key}=${value}`).sort();
+  const ourInts = [...ours.intHeaders].map(([key, value]) => `${key}=${wire(value)}`).sort();
   if (JSON.stringify(ints) !== JSON.stringify(ourInts)) {
     return `int ${JSON.stringify(ints)} vs ${JSON.stringify(ourInts)}`;
   }
-  // Distinct invalid keys can decode to the same text: then ours holds one of the candidates.
-  const candidates = strCandidates(kitex);
-  const keys = JSON.stringify([...candidates.keys()].sort());
-  const ourKeys = JSON.stringify([...ours.strHeaders.keys()].sort());
-  if (keys !== ourKeys) return `str keys ${keys} vs ${ourKeys}`;
-  for (const [key, value] of ours.strHeaders) {
-    if (!(candidates.get(key) ?? []).includes(value)) return `str ${JSON.stringify(key)}`;
+  const strs = Object.entries(wireStr(kitex))
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
+  const ourStrs = [...ours.strHeaders].map(([key, value]) => `${wire(key)}=${wire(value)}`).sort();
+  if (JSON.stringify(strs) !== JSON.stringify(ourStrs)) {
+    return `str ${JSON.stringify(strs)} vs ${JSON.stringify(ourStrs)}`;
   }
   return undefined;
-}
-
-/** True when a header string of the frame (method, int value, str key or value) is not UTF-8. */
-function hasNonUtf8(frame: KitexFrame): boolean {
-  const str = wireStr(frame);
-  const all = [
-    frame.method,
-    ...Object.values(frame.int),
-    ...Object.keys(str),
-    ...Object.values(str),
-  ];
-  return all.some((value) => !isUtf8(value));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,23 +252,6 @@ const FIELD_DIVERGENCES: readonly Divergence[] = [
       'HEADER, TRAILER and RST. Our Frame keeps it (compared here with what gopkg decoded) and the ' +
       'transport ignores it. Spec 2: DATA carries no string block, so neither side is wrong.',
     matches: (c) => c.kitex.frames.some((f) => f.wire_str !== undefined),
-  },
-  {
-    name: 'non-UTF-8 header bytes: Kitex keeps them, we decode to U+FFFD',
-    reason:
-      'A method, int value or string key/value is not valid UTF-8. Kitex keeps the raw bytes ' +
-      '(spec 1.3: "bytes taken as they are"); we decode them as UTF-8 with replacement (DESIGN ' +
-      'policy 9), which is lossy. Kitex follows spec 1.3 and test-matrix M-1 ("values must be ' +
-      'binary-safe"); we follow policy 9.',
-    matches: (c) => c.kitex.frames.some(hasNonUtf8),
-  },
-  {
-    name: 'distinct non-UTF-8 keys merged: Kitex keeps both, we keep the last',
-    reason:
-      'A subset of the previous class: two keys that differ only in invalid bytes decode to the ' +
-      'same string, so our map holds one pair where Kitex has two (a header is lost).',
-    matches: (c) =>
-      c.kitex.frames.some((f) => [...strCandidates(f).values()].some((v) => v.length > 1)),
   },
 ];
 
@@ -476,8 +426,6 @@ describe('differential: Kitex ttstream.DecodeFrame vs our FrameDecoder', () => {
       },
       fields: {
         'DATA with a string block: Kitex drops it, we keep it': 107,
-        'non-UTF-8 header bytes: Kitex keeps them, we decode to U+FFFD': 233,
-        'distinct non-UTF-8 keys merged: Kitex keeps both, we keep the last': 4,
       },
       timing: {
         'Kitex waits for more bytes, we already reject': 1534,

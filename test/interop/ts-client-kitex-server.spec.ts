@@ -363,6 +363,17 @@ describe('our client -> Kitex server: metainfo, headers, unknown method', () => 
     expect(trailer.get('x-sent')).toBe('1');
   });
 
+  it('header values that are not UTF-8 go through Kitex and back byte for byte (M-1)', async () => {
+    // Bytes AB AB AB (not UTF-8), written and read as U+DCAB each; an empty value alongside.
+    const binary = '\udcab\udcab\udcab';
+    const stream = open('Echo', { headers: { 'x-echo-initial': '', 'x-echo-trailing': binary } });
+    await stream.send({ message: 'hello' });
+    await stream.closeSend();
+    await drain(stream);
+    expect((await stream.header()).get('x-echo-initial')).toBe('');
+    expect((await stream.trailer()).get('x-echo-trailing')).toBe(binary);
+  });
+
   it('unknown method: Kitex stays silent; our per-call timeout ends the stream (12015)', async () => {
     const stream = open('NoSuchMethod', { timeoutMs: 1000 });
     await stream.send({ message: 'hello' });

@@ -32,7 +32,7 @@ const utf8 = new TextEncoder();
 const b = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const s = (text: string): Uint8Array => utf8.encode(text);
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-export const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
+const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
 
 function cat(...parts: readonly Uint8Array[]): Uint8Array {
   return Uint8Array.from(Buffer.concat(parts));

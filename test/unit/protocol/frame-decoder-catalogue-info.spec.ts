@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { encodeFrame } from '../../../lib/protocol/frame-encoder.js';
 import { decodeError, decodeOne, exactFrame, pad4, V2 } from './decode-helpers.js';
 import {
   aclBlock,
@@ -163,11 +164,22 @@ describe('bad-input catalogue', () => {
       ]);
     });
 
-    it('non-UTF-8 bytes are taken as they are (replacement characters)', () => {
+    it('non-UTF-8 bytes are kept: each becomes U+DC00 + byte, and encodes back to it', () => {
       const frame = decodeOne(
-        withStr(strBlock([[Uint8Array.of(0xff, 0x61), Uint8Array.of(0xc3, 0x28)]])),
+        withStr(
+          strBlock([
+            [Uint8Array.of(0xff, 0x61), Uint8Array.of(0xc3, 0x28)],
+            [Uint8Array.of(0xfe, 0x61), Uint8Array.of(0xab, 0xab, 0xab)],
+          ]),
+        ),
       );
-      expect([...frame.strHeaders]).toEqual([['\ufffda', '\ufffd(']]);
+      // Two keys that differ only in invalid bytes stay two keys.
+      expect([...frame.strHeaders]).toEqual([
+        ['\udcffa', '\udcc3('],
+        ['\udcfea', '\udcab\udcab\udcab'],
+      ]);
+      const again = decodeOne(encodeFrame(frame));
+      expect([...again.strHeaders]).toEqual([...frame.strHeaders]);
     });
 
     it('NUL bytes are preserved', () => {
@@ -305,7 +317,7 @@ describe('bad-input catalogue', () => {
       ).toBe(method);
     });
 
-    it('key 9 with non-UTF-8 bytes decodes with replacement characters', () => {
+    it('key 9 with non-UTF-8 bytes keeps them as U+DC80-U+DCFF', () => {
       expect(
         decodeOne(
           withInt([
@@ -313,7 +325,7 @@ describe('bad-input catalogue', () => {
             [9, Uint8Array.of(0x4d, 0xff, 0xfe)],
           ]),
         ).method,
-      ).toBe('M\ufffd\ufffd');
+      ).toBe('M\udcff\udcfe');
     });
 
     it('other int keys land in intHeaders (last wins); 27 and 9 never do', () => {
