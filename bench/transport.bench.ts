@@ -7,7 +7,7 @@
 //   10,000 idle bidi streams                                      server RSS and heap per stream
 //
 // Every message is the same 1024 Thrift-binary bytes on both transports (transport-payload.ts).
-// Each timed case runs REPEATS times after a warm-up; the median run is reported. Set
+// Each timed case runs REPEATS times after WARMUPS untimed runs; the median run is reported. Set
 // BENCH_CPU_PROF=<dir> to run the server children with --cpu-prof into <dir>.
 import { type ChildProcess, fork } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -25,7 +25,9 @@ import type {
   WorkloadResult,
 } from './support/transport-protocol.js';
 
-const REPEATS = 3;
+const REPEATS = 5;
+/** Untimed runs of each case first, so that both transports are measured with their code optimised. */
+const WARMUPS = 3;
 const STREAM_MESSAGES = 100_000;
 const ECHO_STREAMS = 100;
 const ECHO_PER_STREAM = 300;
@@ -285,7 +287,7 @@ async function startPeers(impl: Impl): Promise<Peers> {
 }
 
 /**
- * Runs `workload` on each transport: a warm-up each, then REPEATS rounds that alternate the
+ * Runs `workload` on each transport: WARMUPS untimed runs each, then REPEATS rounds that alternate the
  * transports, so load from other processes on the machine hits both alike.
  */
 async function compare(
@@ -295,7 +297,9 @@ async function compare(
 ): Promise<Record<Impl, Timed>> {
   const started = Date.now();
   const impls: Impl[] = ['ttstream', 'grpc'];
-  for (const impl of impls) await peers[impl].client.run(workloads[impl]);
+  for (let i = 0; i < WARMUPS; i++) {
+    for (const impl of impls) await peers[impl].client.run(workloads[impl]);
+  }
   const runs: Record<Impl, Timed[]> = { ttstream: [], grpc: [] };
   for (let i = 0; i < REPEATS; i++) {
     for (const impl of impls)
@@ -313,7 +317,7 @@ function median(runs: Timed[]): Timed {
 /** Runs `workload` on the ttstream peers only (send-style variants grpc-js has no analogue of). */
 async function oursOnly(label: string, peers: Peers, workload: Workload): Promise<Timed> {
   const started = Date.now();
-  await peers.client.run(workload);
+  for (let i = 0; i < WARMUPS; i++) await peers.client.run(workload);
   const runs: Timed[] = [];
   for (let i = 0; i < REPEATS; i++) runs.push(await timedRun(peers.server, peers.client, workload));
   process.stdout.write(`  ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -416,7 +420,7 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `bench:transport — Node ${process.version}, ${cpus().length} × ${cpu}, 127.0.0.1, one connection, ` +
-      `${MESSAGE_BYTES} B messages, median of ${REPEATS} alternating runs after a warm-up\n\n`,
+      `${MESSAGE_BYTES} B messages, median of ${REPEATS} alternating runs after ${WARMUPS} warm-up runs\n\n`,
   );
   const results = await benchAll();
   const ours = results.ttstream;
