@@ -168,6 +168,8 @@ type opts struct {
 	cancelWaitMs int
 	recvDelay    time.Duration
 	strictBiz    bool
+	idleTimeout  time.Duration
+	idleWait     time.Duration
 }
 
 var o opts
@@ -197,9 +199,9 @@ func clientOptions() ([]client.Option, error) {
 	var tOpts []ttstream.ClientHandlerOption
 	switch o.pool {
 	case "mux", "":
-		tOpts = append(tOpts, ttstream.WithClientMuxConnPool(ttstream.MuxConnConfig{PoolSize: 1, MaxIdleTimeout: time.Minute}))
+		tOpts = append(tOpts, ttstream.WithClientMuxConnPool(ttstream.MuxConnConfig{PoolSize: 1, MaxIdleTimeout: o.idleTimeout}))
 	case "long":
-		tOpts = append(tOpts, ttstream.WithClientLongConnPool(ttstream.LongConnConfig{MaxIdleTimeout: time.Minute}))
+		tOpts = append(tOpts, ttstream.WithClientLongConnPool(ttstream.LongConnConfig{MaxIdleTimeout: o.idleTimeout}))
 	case "short":
 		tOpts = append(tOpts, ttstream.WithClientShortConnPool())
 	default:
@@ -400,6 +402,21 @@ func runBidi(v *Verdict, ctx context.Context, n int) {
 }
 
 func init() {
+	reg("idle_reap", func(v *Verdict) {
+		v.Expect = "echo_bidi (1 round), an idle pause of -idle-wait (longer than the pool's -idle-timeout), echo_bidi again; both succeed"
+		ctx, cancel := baseCtx()
+		defer cancel()
+		runBidi(v, ctx, 1)
+		if len(v.Problems) > 0 {
+			return
+		}
+		time.Sleep(o.idleWait)
+		first := v.Received
+		v.Sent, v.Received = []Msg{}, []Msg{}
+		runBidi(v, ctx, 1)
+		v.Received = append(first, v.Received...)
+	})
+
 	reg("echo_bidi", func(v *Verdict) {
 		v.Expect = "count ping-pong rounds; Response{message, index=i}; EOF; header x-handler=TestService.Echo; trailer x-sent=count"
 		ctx, cancel := baseCtx()
@@ -1037,6 +1054,8 @@ func main() {
 	flag.IntVar(&o.cancelWaitMs, "cancel-wait", 50, "ms to wait before cancel() in cancel_* scenarios")
 	flag.DurationVar(&o.recvDelay, "recv-delay", 0, "server_stream_biz_error: sleep this long after opening the stream before the first Recv (shows the Kitex client dropping DATA that precede a biz-error trailer)")
 	flag.BoolVar(&o.strictBiz, "strict-biz", false, "server_stream_biz_error: fail when the Kitex client dropped DATA before the biz error (D1) instead of reporting extra.kitex_client_dropped_data")
+	flag.DurationVar(&o.idleTimeout, "idle-timeout", time.Minute, "MaxIdleTimeout of the mux and long pools")
+	flag.DurationVar(&o.idleWait, "idle-wait", 3*time.Second, "idle_reap: the pause between the two calls")
 	scen := flag.String("scenario", "echo_bidi", "comma-separated scenario names, or 'all' (every scenario that needs no special flags), or 'list'")
 	quiet := flag.Bool("quiet", true, "silence Kitex's own log (klog) below error level")
 	flag.Parse()
@@ -1055,7 +1074,7 @@ func main() {
 	var names []string
 	if *scen == "all" {
 		for _, n := range scenarioOrder {
-			if n == "recv_timeout" || n == "cancel_bidi_no_recv" {
+			if n == "recv_timeout" || n == "cancel_bidi_no_recv" || n == "idle_reap" {
 				continue
 			}
 			names = append(names, n)
