@@ -11,6 +11,7 @@ import {
 } from '../server/idl-descriptor.js';
 import { resolveIdl } from '../server/resolve-idl.js';
 import { TTStreamClientTransport } from '../transport/index.js';
+import { noteClientCreated } from '../transport/stream-scope.js';
 import { type MessageCodec } from '../thrift/index.js';
 import { callObservable, type CallInput, type CallStream } from './client-call.js';
 import { createServiceStub } from './service-stub.js';
@@ -43,6 +44,8 @@ export class TTStreamClient extends ClientProxy {
       throw new TypeError('TTStreamClient needs options.idl (a loaded IDL or a .thrift path)');
     }
     this.idl = resolveIdl(options.idl, options.includeDirs);
+    // Its transport comes with the first call; servers must cascade from now on.
+    noteClientCreated();
   }
 
   /** `connected` once the transport exists, `disconnected` after `close()`. */

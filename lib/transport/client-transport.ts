@@ -6,7 +6,7 @@ import { createPool, type ConnectionPool, type PoolMode } from './connection-poo
 import type { RecvBufferLimits } from './recv-buffer.js';
 import type { SendBufferLimits } from './send-limiter.js';
 import { nextStreamId } from './stream-id.js';
-import { currentParentStream } from './stream-scope.js';
+import { currentParentStream, noteClientCreated } from './stream-scope.js';
 
 /** Options of {@link TTStreamClientTransport}. */
 export interface ClientTransportOptions {
@@ -70,6 +70,7 @@ export class TTStreamClientTransport {
     readonly address: TransportAddress,
     private readonly options: ClientTransportOptions = {},
   ) {
+    noteClientCreated();
     this.serviceName = options.serviceName ?? '';
     this.pool = createPool(options.pool ?? 'mux', address, {
       poolSize: options.poolSize ?? availableParallelism(),

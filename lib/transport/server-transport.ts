@@ -23,7 +23,7 @@ import {
   type ServerStreamRoute,
   type ServerStreamSettings,
 } from './server-stream.js';
-import { streamScope } from './stream-scope.js';
+import { shouldCascade, streamScope } from './stream-scope.js';
 import { describeValue } from './to-error.js';
 
 const noop = (): void => undefined;
@@ -58,8 +58,11 @@ export interface ServerTransportOptions {
   readonly mapError?: (error: unknown) => unknown;
   /**
    * Run handlers inside {@link streamScope}, so client streams they open are cancelled with them
-   * (spec 4.4). Default true. `false` suits a server whose handlers never call downstream: on
-   * Node 20 AsyncLocalStorage installs promise hooks (measured ~340 B heap per idle stream).
+   * (spec 4.4). Default: on once the process has created a client (`TTStreamClientTransport` or
+   * `TTStreamClient`), off before, since a handler can only call downstream through one; on
+   * Node 20 the scope costs AsyncLocalStorage's promise hooks (~340 B heap per idle stream, and
+   * CPU on every promise). `true` forces it on (a client created inside a handler cascades too),
+   * `false` off.
    */
   readonly cascade?: boolean;
 }
@@ -283,7 +286,9 @@ export class TTStreamServerTransport
     let outcome: unknown;
     try {
       outcome =
-        this.options.cascade === false ? handler(stream) : streamScope.run(stream, handler, stream);
+        shouldCascade(this.options.cascade)
+          ? streamScope.run(stream, handler, stream)
+          : handler(stream);
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as is
       outcome = Promise.reject(error);
