@@ -15,7 +15,8 @@ import { FrameDecodeError } from '../../lib/protocol/frame-decode-error.js';
 import { FrameDecoder } from '../../lib/protocol/frame-decoder.js';
 import type { Frame } from '../../lib/protocol/frame.js';
 import { encodeUtf8 } from '../../lib/protocol/utf8.js';
-import { buildCorpus, hex, type Input, MAX_FRAME_BYTES } from './support/frame-corpus.js';
+import { hex } from '../unit/thrift/hex.js';
+import { buildCorpus, type Input, MAX_FRAME_BYTES } from './support/frame-corpus.js';
 import { PEER_BIN } from './support/peer.js';
 
 // ---------------------------------------------------------------------------------------------

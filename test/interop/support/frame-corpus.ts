@@ -11,6 +11,17 @@ import { encodeFrame } from '../../../lib/protocol/frame-encoder.js';
 import type { FrameInit } from '../../../lib/protocol/frame.js';
 import { HEADER_GDPR_TOKEN } from '../../../lib/protocol/header-keys.js';
 import { GOLDEN_DIR, GOLDEN_FILES, loadGolden } from '../../unit/golden/kitex-golden.js';
+import {
+  bareBlocks,
+  concat,
+  intBlock,
+  rawFrame,
+  str,
+  strBlock,
+  u16,
+  u32,
+} from '../../unit/protocol/helpers.js';
+import { hex, unhex } from '../../unit/thrift/hex.js';
 
 /**
  * Our decoder's LENGTH cap for this run. Lower than the 16 MiB default so that the P-4 size cap
@@ -31,20 +42,6 @@ export interface Input {
 const utf8 = new TextEncoder();
 const b = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const s = (text: string): Uint8Array => utf8.encode(text);
-export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
-
-function cat(...parts: readonly Uint8Array[]): Uint8Array {
-  return Uint8Array.from(Buffer.concat(parts));
-}
-
-function u16(value: number): Uint8Array {
-  return b(value >>> 8, value & 0xff);
-}
-
-function u32(value: number): Uint8Array {
-  return b(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
-}
 
 /** mulberry32: a tiny seeded PRNG, so that the mutations are the same on every run. */
 function prng(seed: number): () => number {
@@ -78,52 +75,9 @@ function goldenFrames(): Input[] {
   return out;
 }
 
-/** Pieces of a hand-built frame; LENGTH and HEADER SIZE are computed (HEADER SIZE can be forced). */
-interface RawFrame {
-  readonly sid?: number;
-  readonly words?: number;
-  readonly transforms?: Uint8Array;
-  /** Info blocks (and any padding) after the transform ids; zero-padded to a 4-byte multiple. */
-  readonly info: Uint8Array;
-  readonly payload?: Uint8Array;
-}
-
-/** Builds a frame byte by byte, independent of our encoder, so that it can be wrong. */
-function raw(frame: RawFrame): Uint8Array {
-  const transforms = frame.transforms ?? b();
-  let header = cat(b(0x10, transforms.length), transforms, frame.info);
-  header = cat(header, new Uint8Array((4 - (header.length % 4)) % 4));
-  const payload = frame.payload ?? b();
-  return cat(
-    u32(10 + header.length + payload.length),
-    u32(0x10000002), // magic 0x1000, flags 0x0002
-    u32((frame.sid ?? 1) >>> 0),
-    u16(frame.words ?? header.length / 4),
-    header,
-    payload,
-  );
-}
-
-type Bytes = Uint8Array | string;
-const bytesOf = (value: Bytes): Uint8Array => (typeof value === 'string' ? s(value) : value);
-const str2 = (value: Bytes): Uint8Array => cat(u16(bytesOf(value).length), bytesOf(value));
-
-/** Int-KV block (info id 0x10); `count` overrides the pair count. */
-function intBlock(pairs: readonly [number, Bytes][], count = pairs.length): Uint8Array {
-  return cat(b(0x10), u16(count), ...pairs.map(([key, value]) => cat(u16(key), str2(value))));
-}
-
-/** String-KV block (info id 0x01); `count` overrides the pair count. */
-function strBlock(pairs: readonly [Bytes, Bytes][], count = pairs.length): Uint8Array {
-  return cat(b(0x01), u16(count), ...pairs.map(([key, value]) => cat(str2(key), str2(value))));
-}
-
 /** The int block every Kitex frame has: 27 (frame type) and 9 (method). */
-const typed = (type: Bytes = '2', method: Bytes = 'Echo'): Uint8Array =>
-  intBlock([
-    [27, type],
-    [9, method],
-  ]);
+const typed = (type: string | Uint8Array = '2', method: string | Uint8Array = 'Echo'): Uint8Array =>
+  bareBlocks(type, method);
 
 /** Test-matrix 5.1 items 1-15 and 22, built by hand. */
 function catalogue(): Input[] {
@@ -131,8 +85,8 @@ function catalogue(): Input[] {
   const add = (name: string, bytes: Uint8Array): void => {
     out.push({ kind: 'catalogue', name, bytes });
   };
-  const header = raw({ info: cat(strBlock([['isn', 'TestService']]), typed()) });
-  const data = raw({ info: typed('3'), payload: b(0x08, 0x00, 0x01, 0, 0, 0, 7, 0x00) });
+  const header = rawFrame({ blocks: concat(strBlock([['isn', 'TestService']]), typed()) });
+  const data = rawFrame({ blocks: typed('3'), payload: b(0x08, 0x00, 0x01, 0, 0, 0, 7, 0x00) });
   const withBytes = (base: Uint8Array, at: number, bytes: Uint8Array): Uint8Array => {
     const copy = base.slice();
     copy.set(bytes, at);
@@ -144,13 +98,19 @@ function catalogue(): Input[] {
   // 2-4. LENGTH values, followed by the same bytes as a valid frame.
   for (const length of [0, 1, 9, 10, 13, 14, 15, 0x3fffffff, 0x7fffffff, 0x80000000, 0xffffffff]) {
     add(`LENGTH ${length}`, withBytes(header, 0, u32(length)));
-    add(`LENGTH ${length} + frame`, cat(withBytes(header, 0, u32(length)), data));
+    add(`LENGTH ${length} + frame`, concat(withBytes(header, 0, u32(length)), data));
   }
   add('LENGTH - 1', withBytes(header, 0, u32(header.length - 5)));
   add('LENGTH + 1', withBytes(header, 0, u32(header.length - 3)));
   // 4. Over our cap and complete (P-4), and exactly at it.
-  add('payload over the cap', raw({ info: typed('3'), payload: new Uint8Array(MAX_FRAME_BYTES) }));
-  add('frame at the cap', raw({ info: typed('3'), payload: new Uint8Array(MAX_FRAME_BYTES - 30) }));
+  add(
+    'payload over the cap',
+    rawFrame({ blocks: typed('3'), payload: new Uint8Array(MAX_FRAME_BYTES) }),
+  );
+  add(
+    'frame at the cap',
+    rawFrame({ blocks: typed('3'), payload: new Uint8Array(MAX_FRAME_BYTES - 30) }),
+  );
   // 5-6. Magic and flags.
   for (const word of [
     0x0fff0002, 0x10010002, 0x80010002, 0x47455420, 0xffaf0002, 0x1000ffff, 0x10000000, 0x10000001,
@@ -160,36 +120,52 @@ function catalogue(): Input[] {
   }
   // 7. Sequence ids.
   for (const sid of [0, -1, 0x7fffffff, -0x80000000])
-    add(`sid ${sid}`, raw({ sid, info: typed() }));
+    add(`sid ${sid}`, rawFrame({ streamId: sid, blocks: typed() }));
   // 8. HEADER SIZE.
   for (const words of [0, 1, 2, 16384, 16385, 65535]) {
     add(`HEADER SIZE ${words} words`, withBytes(header, 12, u16(words)));
   }
   add(
     'HEADER SIZE 65535 words, complete',
-    raw({ info: cat(typed(), new Uint8Array(262140 - 20)) }),
+    rawFrame({ blocks: concat(typed(), new Uint8Array(262140 - 20)) }),
   );
   // 9. Every protocol id.
   for (let id = 0; id < 256; id++) add(`protocol id ${id}`, withBytes(header, 14, b(id)));
   // 10. Transforms.
-  add('2 transforms', raw({ transforms: b(1, 2), info: typed() }));
+  add('2 transforms', rawFrame({ transforms: b(1, 2), blocks: typed() }));
   add('255 transforms, too few bytes', withBytes(header, 15, b(255)));
-  add('2 transforms fill the header', raw({ transforms: b(1, 2), info: b() }));
-  add('3 transforms in a 1-word header', raw({ transforms: b(1, 2, 3), info: b(), words: 1 }));
+  add('2 transforms fill the header', rawFrame({ transforms: b(1, 2), blocks: b() }));
+  add(
+    '3 transforms in a 1-word header',
+    rawFrame({ transforms: b(1, 2, 3), blocks: b(), headerWords: 1 }),
+  );
   // 11. Every info id, at the start of the info area.
-  for (let id = 0; id < 256; id++) add(`info id ${id}`, raw({ info: cat(b(id), typed()) }));
-  add('info id as the last byte', raw({ info: cat(typed(), b(0x00, 0x01)) }));
+  for (let id = 0; id < 256; id++)
+    add(`info id ${id}`, rawFrame({ blocks: concat(b(id), typed()) }));
+  add('info id as the last byte', rawFrame({ blocks: concat(typed(), b(0x00, 0x01)) }));
   // 12. String KV.
-  add('str count 0', raw({ info: cat(strBlock([]), typed()) }));
-  add('str count 65535, data for 1', raw({ info: cat(strBlock([['k', 'v']], 65535), typed()) }));
-  add('str key runs past the end', raw({ info: cat(typed(), b(0x01, 0, 1, 0, 200, 0x61)) }));
-  add('str value runs past the end', raw({ info: cat(typed(), b(0x01, 0, 1, 0, 1, 0x6b, 0, 99)) }));
-  add('str 65535-byte value', raw({ info: cat(strBlock([['k', 'v'.repeat(65535)]]), typed()) }));
-  add('str empty key', raw({ info: cat(strBlock([['', 'v']]), typed()) }));
+  add('str count 0', rawFrame({ blocks: concat(strBlock([]), typed()) }));
+  add(
+    'str count 65535, data for 1',
+    rawFrame({ blocks: concat(strBlock([['k', 'v']], 65535), typed()) }),
+  );
+  add(
+    'str key runs past the end',
+    rawFrame({ blocks: concat(typed(), b(0x01, 0, 1, 0, 200, 0x61)) }),
+  );
+  add(
+    'str value runs past the end',
+    rawFrame({ blocks: concat(typed(), b(0x01, 0, 1, 0, 1, 0x6b, 0, 99)) }),
+  );
+  add(
+    'str 65535-byte value',
+    rawFrame({ blocks: concat(strBlock([['k', 'v'.repeat(65535)]]), typed()) }),
+  );
+  add('str empty key', rawFrame({ blocks: concat(strBlock([['', 'v']]), typed()) }));
   add(
     'str duplicate key',
-    raw({
-      info: cat(
+    rawFrame({
+      blocks: concat(
         strBlock([
           ['k', '1'],
           ['k', '2'],
@@ -200,13 +176,16 @@ function catalogue(): Input[] {
   );
   add(
     'str duplicate across blocks',
-    raw({ info: cat(strBlock([['k', '1']]), typed(), strBlock([['k', '2']])) }),
+    rawFrame({ blocks: concat(strBlock([['k', '1']]), typed(), strBlock([['k', '2']])) }),
   );
-  add('str non-UTF-8', raw({ info: cat(strBlock([[b(0xff, 0xfe), b(0xc3, 0x28)]]), typed()) }));
+  add(
+    'str non-UTF-8',
+    rawFrame({ blocks: concat(strBlock([[b(0xff, 0xfe), b(0xc3, 0x28)]]), typed()) }),
+  );
   add(
     'str non-UTF-8 keys that decode alike',
-    raw({
-      info: cat(
+    rawFrame({
+      blocks: concat(
         strBlock([
           [b(0xff), '1'],
           [b(0xfe), '2'],
@@ -215,15 +194,17 @@ function catalogue(): Input[] {
       ),
     }),
   );
-  add('str NUL bytes', raw({ info: cat(strBlock([[b(0, 0x61), b(0x62, 0)]]), typed()) }));
+  add('str NUL bytes', rawFrame({ blocks: concat(strBlock([[b(0, 0x61), b(0x62, 0)]]), typed()) }));
   add(
     'str BOM',
-    raw({ info: cat(strBlock([[b(0xef, 0xbb, 0xbf, 0x6b), b(0xef, 0xbb, 0xbf)]]), typed()) }),
+    rawFrame({
+      blocks: concat(strBlock([[b(0xef, 0xbb, 0xbf, 0x6b), b(0xef, 0xbb, 0xbf)]]), typed()),
+    }),
   );
   add(
     'str __proto__ / constructor',
-    raw({
-      info: cat(
+    rawFrame({
+      blocks: concat(
         strBlock([
           ['__proto__', 'x'],
           ['constructor', 'y'],
@@ -255,13 +236,13 @@ function catalogue(): Input[] {
     '\u0663',
     '9'.repeat(100),
   ]) {
-    add(`frame type ${JSON.stringify(type)}`, raw({ info: typed(type) }));
+    add(`frame type ${JSON.stringify(type)}`, rawFrame({ blocks: typed(type) }));
   }
-  add('frame type missing', raw({ info: intBlock([[9, 'Echo']]) }));
+  add('frame type missing', rawFrame({ blocks: intBlock([[9, 'Echo']]) }));
   add(
     'frame type duplicated "2","3"',
-    raw({
-      info: intBlock([
+    rawFrame({
+      blocks: intBlock([
         [27, '2'],
         [9, 'Echo'],
         [27, '3'],
@@ -270,8 +251,8 @@ function catalogue(): Input[] {
   );
   add(
     'frame type duplicated "9","3"',
-    raw({
-      info: intBlock([
+    rawFrame({
+      blocks: intBlock([
         [27, '9'],
         [27, '3'],
         [9, 'Echo'],
@@ -280,8 +261,8 @@ function catalogue(): Input[] {
   );
   add(
     'frame type duplicated "3","9"',
-    raw({
-      info: intBlock([
+    rawFrame({
+      blocks: intBlock([
         [27, '3'],
         [27, '9'],
         [9, 'Echo'],
@@ -290,16 +271,16 @@ function catalogue(): Input[] {
   );
   add(
     'frame type in a second int block',
-    raw({ info: cat(intBlock([[9, 'Echo']]), intBlock([[27, '4']])) }),
+    rawFrame({ blocks: concat(intBlock([[9, 'Echo']]), intBlock([[27, '4']])) }),
   );
-  add('method missing', raw({ info: intBlock([[27, '2']]) }));
-  add('method empty', raw({ info: typed('2', '') }));
-  add('method 65535 bytes', raw({ info: typed('2', 'm'.repeat(65535)) }));
-  add('method non-UTF-8', raw({ info: typed('2', b(0x45, 0xff, 0x80)) }));
+  add('method missing', rawFrame({ blocks: intBlock([[27, '2']]) }));
+  add('method empty', rawFrame({ blocks: typed('2', '') }));
+  add('method 65535 bytes', rawFrame({ blocks: typed('2', 'm'.repeat(65535)) }));
+  add('method non-UTF-8', rawFrame({ blocks: typed('2', b(0x45, 0xff, 0x80)) }));
   add(
     'int key 12 and 65535',
-    raw({
-      info: intBlock([
+    rawFrame({
+      blocks: intBlock([
         [27, '2'],
         [9, 'Echo'],
         [12, '300'],
@@ -309,8 +290,8 @@ function catalogue(): Input[] {
   );
   add(
     'int key duplicated',
-    raw({
-      info: intBlock([
+    rawFrame({
+      blocks: intBlock([
         [27, '2'],
         [9, 'A'],
         [12, '1'],
@@ -319,11 +300,11 @@ function catalogue(): Input[] {
       ]),
     }),
   );
-  add('int count 0', raw({ info: cat(intBlock([]), typed()) }));
+  add('int count 0', rawFrame({ blocks: concat(intBlock([]), typed()) }));
   add(
     'int count too big',
-    raw({
-      info: intBlock(
+    rawFrame({
+      blocks: intBlock(
         [
           [27, '2'],
           [9, 'Echo'],
@@ -332,42 +313,53 @@ function catalogue(): Input[] {
       ),
     }),
   );
-  add('int key truncated', raw({ info: cat(typed(), b(0x10, 0, 1, 0)) }));
-  add('int value runs past the end', raw({ info: cat(typed(), b(0x10, 0, 1, 0, 12, 0, 50)) }));
+  add('int key truncated', rawFrame({ blocks: concat(typed(), b(0x10, 0, 1, 0)) }));
+  add(
+    'int value runs past the end',
+    rawFrame({ blocks: concat(typed(), b(0x10, 0, 1, 0, 12, 0, 50)) }),
+  );
   // 14. ACL token and padding.
-  add('ACL token', raw({ info: cat(b(0x11), str2('tok'), typed()) }));
+  add('ACL token', rawFrame({ blocks: concat(b(0x11), str('tok'), typed()) }));
   add(
     'ACL token and str key',
-    raw({ info: cat(b(0x11), str2('tok'), strBlock([[HEADER_GDPR_TOKEN, 'x']]), typed()) }),
+    rawFrame({
+      blocks: concat(b(0x11), str('tok'), strBlock([[HEADER_GDPR_TOKEN, 'x']]), typed()),
+    }),
   );
-  add('ACL token truncated', raw({ info: cat(typed(), b(0x11, 0, 9, 0x61)) }));
+  add('ACL token truncated', rawFrame({ blocks: concat(typed(), b(0x11, 0, 9, 0x61)) }));
   add(
     'padding in the middle',
-    raw({ info: cat(b(0, 0, 0), strBlock([['k', 'v']]), b(0, 0), typed()) }),
+    rawFrame({ blocks: concat(b(0, 0, 0), strBlock([['k', 'v']]), b(0, 0), typed()) }),
   );
-  add('non-zero byte in the padding', raw({ info: cat(typed(), b(0x01)) }));
-  add('0x10 in the padding', raw({ info: cat(typed(), b(0x10)) }));
-  add('0x11 in the padding', raw({ info: cat(typed(), b(0x11)) }));
+  add('non-zero byte in the padding', rawFrame({ blocks: concat(typed(), b(0x01)) }));
+  add('0x10 in the padding', rawFrame({ blocks: concat(typed(), b(0x10)) }));
+  add('0x11 in the padding', rawFrame({ blocks: concat(typed(), b(0x11)) }));
   // 15. Payload by frame type.
-  add('DATA empty payload', raw({ info: typed('3') }));
-  add('HEADER with payload', raw({ info: typed('2'), payload: s('xyz') }));
-  add('RST with payload', raw({ info: typed('5'), payload: s('xyz') }));
-  add('META with str', raw({ info: cat(strBlock([['rip', '1.2.3.4']]), typed('1')) }));
-  add('DATA with str block', raw({ info: cat(strBlock([['k', 'v']]), typed('3')), payload: b(0) }));
-  add('TRAILER with str block', raw({ info: cat(strBlock([['biz-status', '1']]), typed('4')) }));
+  add('DATA empty payload', rawFrame({ blocks: typed('3') }));
+  add('HEADER with payload', rawFrame({ blocks: typed('2'), payload: s('xyz') }));
+  add('RST with payload', rawFrame({ blocks: typed('5'), payload: s('xyz') }));
+  add('META with str', rawFrame({ blocks: concat(strBlock([['rip', '1.2.3.4']]), typed('1')) }));
+  add(
+    'DATA with str block',
+    rawFrame({ blocks: concat(strBlock([['k', 'v']]), typed('3')), payload: b(0) }),
+  );
+  add(
+    'TRAILER with str block',
+    rawFrame({ blocks: concat(strBlock([['biz-status', '1']]), typed('4')) }),
+  );
   // Our parser reuses the previous frame's method string when the bytes match: vary them.
   add(
     'methods of equal length',
-    cat(raw({ info: typed('2', 'Echo') }), raw({ info: typed('3', 'Echp') })),
+    concat(rawFrame({ blocks: typed('2', 'Echo') }), rawFrame({ blocks: typed('3', 'Echp') })),
   );
   add(
     'method reused after invalid bytes',
-    cat(raw({ info: typed('2', b(0xff)) }), raw({ info: typed('3', b(0xfe)) })),
+    concat(rawFrame({ blocks: typed('2', b(0xff)) }), rawFrame({ blocks: typed('3', b(0xfe)) })),
   );
   // 22. Two frames, the first LENGTH off by one either way.
-  add('pair, LENGTH - 1', cat(withBytes(header, 0, u32(header.length - 5)), data));
-  add('pair, LENGTH + 1', cat(withBytes(header, 0, u32(header.length - 3)), data));
-  add('pair, LENGTH < header', cat(withBytes(header, 0, u32(header.length - 8)), data));
+  add('pair, LENGTH - 1', concat(withBytes(header, 0, u32(header.length - 5)), data));
+  add('pair, LENGTH + 1', concat(withBytes(header, 0, u32(header.length - 3)), data));
+  add('pair, LENGTH < header', concat(withBytes(header, 0, u32(header.length - 8)), data));
   return out;
 }
 
@@ -405,9 +397,9 @@ function mutateOnce(bytes: Uint8Array, random: () => number): Uint8Array {
       return out;
     }
     case 4:
-      return cat(bytes.subarray(0, at), b(pick(256)), bytes.subarray(at));
+      return concat(bytes.subarray(0, at), b(pick(256)), bytes.subarray(at));
     default:
-      return cat(bytes.subarray(0, at), bytes.subarray(at + 1));
+      return concat(bytes.subarray(0, at), bytes.subarray(at + 1));
   }
 }
 
@@ -436,9 +428,9 @@ function mutations(
 function concatenations(goldens: readonly Input[]): Input[] {
   const out = goldens.map((g, i) => {
     const next = goldens[(i + 1) % goldens.length] as Input;
-    return { kind: 'concat', name: `${g.name} + ${next.name}`, bytes: cat(g.bytes, next.bytes) };
+    return { kind: 'concat', name: `${g.name} + ${next.name}`, bytes: concat(g.bytes, next.bytes) };
   });
-  out.push({ kind: 'concat', name: 'all goldens', bytes: cat(...goldens.map((g) => g.bytes)) });
+  out.push({ kind: 'concat', name: 'all goldens', bytes: concat(...goldens.map((g) => g.bytes)) });
   return out;
 }
 
@@ -489,7 +481,7 @@ function encoded(): Input[] {
     ...runs.map((fs, i) => ({
       kind: 'encoded',
       name: `encoded run ${i}`,
-      bytes: cat(...fs.map(encode)),
+      bytes: concat(...fs.map(encode)),
     })),
   ];
 }

@@ -81,22 +81,20 @@ export function str(value: string | Uint8Array): Uint8Array {
   return concat(u16(bytes.length), bytes);
 }
 
-/** A string KV block (info id 0x01). */
-export function strBlock(pairs: readonly (readonly [string | Uint8Array, string | Uint8Array])[]) {
-  return concat(
-    Uint8Array.of(0x01),
-    u16(pairs.length),
-    ...pairs.flatMap(([k, v]) => [str(k), str(v)]),
-  );
+/** A string KV block (info id 0x01); `count` overrides the pair count written. */
+export function strBlock(
+  pairs: readonly (readonly [string | Uint8Array, string | Uint8Array])[],
+  count = pairs.length,
+): Uint8Array {
+  return concat(Uint8Array.of(0x01), u16(count), ...pairs.flatMap(([k, v]) => [str(k), str(v)]));
 }
 
-/** An int KV block (info id 0x10). */
-export function intBlock(pairs: readonly (readonly [number, string | Uint8Array])[]): Uint8Array {
-  return concat(
-    Uint8Array.of(0x10),
-    u16(pairs.length),
-    ...pairs.flatMap(([k, v]) => [u16(k), str(v)]),
-  );
+/** An int KV block (info id 0x10); `count` overrides the pair count written. */
+export function intBlock(
+  pairs: readonly (readonly [number, string | Uint8Array])[],
+  count = pairs.length,
+): Uint8Array {
+  return concat(Uint8Array.of(0x10), u16(count), ...pairs.flatMap(([k, v]) => [u16(k), str(v)]));
 }
 
 /** An ACL token block (info id 0x11). */
@@ -121,7 +119,10 @@ export interface RawFrame {
 }
 
 /** The int block of a bare frame: 27 = type, 9 = method. */
-export function bareBlocks(type = '3', method = 'ServerStream'): Uint8Array {
+export function bareBlocks(
+  type: string | Uint8Array = '3',
+  method: string | Uint8Array = 'ServerStream',
+): Uint8Array {
   return intBlock([
     [27, type],
     [9, method],
