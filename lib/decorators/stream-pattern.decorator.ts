@@ -49,7 +49,32 @@ export function StreamPattern(
     MessagePattern(pattern, TTSTREAM_TRANSPORT, extras),
     SetMetadata(TTSTREAM_METHOD_METADATA, metadata),
     UseInterceptors(captureInterceptor),
+    untypedRequestStreams,
   );
+}
+
+/**
+ * Pipes decide what to do from a parameter's design type. For a request stream that type is
+ * `Observable`, and a `ValidationPipe` would validate (and with `whitelist` or `transform`,
+ * rebuild) the Observable object itself, breaking or hanging the call. Recording it as `Object`
+ * makes pipes pass the stream through untouched; `EachMessagePipe` validates its messages.
+ */
+const untypedRequestStreams: MethodDecorator = (target, key) => {
+  const types = Reflect.getMetadata(PARAMTYPES, target, key) as unknown[] | undefined;
+  if (types === undefined || !types.some(isObservableClass)) return;
+  const replaced = types.map((type) => (isObservableClass(type) ? Object : type));
+  Reflect.defineMetadata(PARAMTYPES, replaced, target, key);
+};
+
+const PARAMTYPES = 'design:paramtypes';
+
+/** rxjs' `Observable` or a subclass, from any copy of rxjs. */
+function isObservableClass(type: unknown): boolean {
+  if (typeof type !== 'function') return false;
+  const proto = (type as { prototype?: unknown }).prototype;
+  if (typeof proto !== 'object' || proto === null) return false;
+  const members = proto as { subscribe?: unknown; pipe?: unknown };
+  return typeof members.subscribe === 'function' && typeof members.pipe === 'function';
 }
 
 function parseStreamPattern(pattern: string, mode: StreamMode | undefined): StreamPatternMetadata {

@@ -25,6 +25,15 @@ export interface TTStreamExceptionMappingOptions {
 /** The text Nest's `BaseRpcExceptionFilter` puts in place of any non-`RpcException` error. */
 export const NEST_UNKNOWN_ERROR_MESSAGE = 'Internal server error';
 
+/**
+ * The text of the `RpcException` Nest throws when a guard returns false (Nest's
+ * `FORBIDDEN_MESSAGE`); it has no other mark, so the text identifies it.
+ */
+export const NEST_FORBIDDEN_MESSAGE = 'Forbidden resource';
+
+/** The business error code of a guard's refusal, as Nest's `ForbiddenException` would give. */
+export const FORBIDDEN_BIZ_STATUS = 403;
+
 const HIDDEN = NEST_UNKNOWN_ERROR_MESSAGE;
 
 /**
@@ -36,6 +45,8 @@ const HIDDEN = NEST_UNKNOWN_ERROR_MESSAGE;
  * - anything carrying `bizStatusCode`/`bizMessage` (an `RpcException` with such an object
  *   included): a business error;
  * - an `HttpException`: a business error with the HTTP status as code (see options);
+ * - a guard that returned false (Nest's `RpcException('Forbidden resource')`, or the object
+ *   Nest's default filter makes of it): business error 403 `Forbidden resource`;
  * - an `RpcException('text')`, Nest's `{ status: 'error', message }` or any other error: a
  *   TApplicationException of type 6 with message `biz error: <message>`, as Kitex does.
  */
@@ -44,6 +55,8 @@ export function handlerErrorToFailure(
   options: TTStreamExceptionMappingOptions = {},
 ): TTStreamError | BizStatusError {
   if (error instanceof TTStreamError || error instanceof BizStatusError) return error;
+  if (isGuardRefusal(error))
+    return new BizStatusError(FORBIDDEN_BIZ_STATUS, NEST_FORBIDDEN_MESSAGE);
   const wrapped = error instanceof RpcException ? error.getError() : undefined;
   if (wrapped instanceof TTStreamError || wrapped instanceof BizStatusError) return wrapped;
   const biz = fromBizStatusError(error);
@@ -91,6 +104,18 @@ export function isNestUnknownError(value: unknown): boolean {
     keys.length === 2 &&
     record['status'] === 'error' &&
     record['message'] === NEST_UNKNOWN_ERROR_MESSAGE
+  );
+}
+
+/** A guard's `false`: Nest's RpcException, before or after its default filter. */
+function isGuardRefusal(error: unknown): boolean {
+  if (error instanceof RpcException) return error.getError() === NEST_FORBIDDEN_MESSAGE;
+  if (typeof error !== 'object' || error === null || error instanceof Error) return false;
+  const record = error as Record<string, unknown>;
+  return (
+    Object.keys(record).length === 2 &&
+    record['status'] === 'error' &&
+    record['message'] === NEST_FORBIDDEN_MESSAGE
   );
 }
 

@@ -11,12 +11,15 @@ export {
 } from './ttstream-server-options.interface.js';
 export { TTStreamContext } from './ttstream.context.js';
 export { TTStreamExceptionFilter } from './ttstream-exception.filter.js';
+export { EachMessagePipe } from './each-message.pipe.js';
 export {
   type TTStreamExceptionMappingOptions,
   handlerErrorToFailure,
   filteredErrorToFailure,
   isNestUnknownError,
   NEST_UNKNOWN_ERROR_MESSAGE,
+  NEST_FORBIDDEN_MESSAGE,
+  FORBIDDEN_BIZ_STATUS,
 } from './handler-error-to-failure.js';
 export { TTStreamErrorCaptureInterceptor } from './error-capture.interceptor.js';
 export { type TTStreamMetainfo, metainfoFromHeaders } from './metainfo.js';

@@ -7,7 +7,8 @@
  */
 export class OutboundPressure {
   private pending = 0;
-  private waiters: (() => void)[] = [];
+  private readonly waiters: (() => void)[] = [];
+  private readonly drainWaiters: (() => void)[] = [];
 
   constructor(private readonly resumeBelow: number) {}
 
@@ -24,7 +25,8 @@ export class OutboundPressure {
   /** One queued message written (or dropped). */
   remove(): void {
     this.pending = Math.max(0, this.pending - 1);
-    if (this.pending < this.resumeBelow) this.release();
+    if (this.pending < this.resumeBelow) this.releaseReaders();
+    if (this.pending === 0) this.releaseDrained();
   }
 
   /** Undefined when reading may go on; otherwise resolves once it may. */
@@ -33,8 +35,26 @@ export class OutboundPressure {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Lets every waiting reader go (the stream ended). */
+  /**
+   * Undefined when nothing waits to be written; otherwise resolves once everything queued was
+   * written. An AsyncIterable result is pulled on this, one message per completed write.
+   */
+  drained(): Promise<void> | undefined {
+    if (this.pending === 0) return undefined;
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Lets every waiter go (the stream ended). */
   release(): void {
-    for (const resolve of this.waiters.splice(0)) resolve();
+    this.releaseReaders();
+    this.releaseDrained();
+  }
+
+  private releaseReaders(): void {
+    if (this.waiters.length > 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  private releaseDrained(): void {
+    if (this.drainWaiters.length > 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 }

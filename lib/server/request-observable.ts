@@ -2,6 +2,9 @@ import { Observable } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { type OutboundPressure } from './outbound-pressure.js';
 
+/** A per-message step applied while reading (a pipe); awaited before the next read. */
+type MessageStep = (message: unknown) => unknown;
+
 /**
  * The `@Payload()` of a client or bidirectional handler: an Observable that pulls requests from
  * the stream only while subscribed. Nothing is read before the handler subscribes, so no message
@@ -11,46 +14,73 @@ import { type OutboundPressure } from './outbound-pressure.js';
  * It can be subscribed once; use `share()` to fan it out.
  * @internal not covered by semver
  */
+export class RequestStream<T> extends Observable<T> {
+  /** @internal */
+  constructor(
+    private readonly requests: AsyncIterable<unknown>,
+    private readonly pressure: OutboundPressure | undefined,
+    private readonly taken: { value: boolean },
+    private readonly steps: readonly MessageStep[],
+  ) {
+    super((subscriber) => {
+      if (taken.value) {
+        subscriber.error(
+          new TTStreamError(TTStreamErrorCode.IllegalOperation, {
+            side: 'server',
+            detail: 'the request stream can be subscribed only once (use share())',
+          }),
+        );
+        return undefined;
+      }
+      taken.value = true;
+      const iterator = requests[Symbol.asyncIterator]();
+      // A function, so the checks after each await are not narrowed away.
+      const isClosed = (): boolean => subscriber.closed;
+      const pull = async (): Promise<void> => {
+        try {
+          for (;;) {
+            const wait = pressure?.ready();
+            if (wait !== undefined) await wait;
+            if (isClosed()) return;
+            const result = await iterator.next();
+            if (isClosed()) return;
+            if (result.done === true) {
+              subscriber.complete();
+              return;
+            }
+            let message: unknown = result.value;
+            for (const step of steps) message = await step(message);
+            if (isClosed()) return;
+            subscriber.next(message as T);
+          }
+        } catch (error) {
+          if (!isClosed()) subscriber.error(error);
+        }
+      };
+      void pull();
+      return () => {
+        void iterator.return?.().catch(() => undefined);
+      };
+    });
+  }
+
+  /**
+   * The same stream with `step` applied to each message as it is read (a rejection fails the
+   * stream); the next message is read only once `step` has settled, so nothing piles up. The
+   * stream can still be subscribed only once, through either object.
+   */
+  mapEach<U>(step: (message: T) => U | Promise<U>): RequestStream<U> {
+    return new RequestStream<U>(this.requests, this.pressure, this.taken, [
+      ...this.steps,
+      step as MessageStep,
+    ]);
+  }
+}
+
+/** The request stream of one call. @internal not covered by semver */
 export function requestObservable<T>(
   source: AsyncIterable<T>,
   pressure?: OutboundPressure,
-): Observable<T> {
-  let taken = false;
-  return new Observable<T>((subscriber) => {
-    if (taken) {
-      subscriber.error(
-        new TTStreamError(TTStreamErrorCode.IllegalOperation, {
-          side: 'server',
-          detail: 'the request stream can be subscribed only once (use share())',
-        }),
-      );
-      return undefined;
-    }
-    taken = true;
-    const iterator = source[Symbol.asyncIterator]();
-    // A function, so the checks after each await are not narrowed away.
-    const isClosed = (): boolean => subscriber.closed;
-    const pull = async (): Promise<void> => {
-      try {
-        for (;;) {
-          const wait = pressure?.ready();
-          if (wait !== undefined) await wait;
-          if (isClosed()) return;
-          const result = await iterator.next();
-          if (isClosed()) return;
-          if (result.done === true) {
-            subscriber.complete();
-            return;
-          }
-          subscriber.next(result.value);
-        }
-      } catch (error) {
-        if (!isClosed()) subscriber.error(error);
-      }
-    };
-    void pull();
-    return () => {
-      void iterator.return?.().catch(() => undefined);
-    };
-  });
+): RequestStream<T> {
+  return new RequestStream<T>(source, pressure, { value: false }, []);
 }

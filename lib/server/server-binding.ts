@@ -13,7 +13,8 @@ export interface BoundMethod {
 
 /** Events a binding reports to the server. @internal */
 export interface ServerBindingEvents {
-  error(error: Error): void;
+  /** `peer` is the `host:port` of the connection that failed, when one did. */
+  error(error: Error, peer?: string): void;
   connection(socket: unknown): void;
 }
 

@@ -1,3 +1,4 @@
+import { type TTStreamLoggerOption } from '../logging/ttstream-logger.js';
 import { type ServerTransportOptions } from '../transport/index.js';
 import { type TTStreamExceptionMappingOptions } from './handler-error-to-failure.js';
 import { type TTStreamIdlSource } from './resolve-idl.js';
@@ -25,6 +26,12 @@ export interface TTStreamServerOptions {
   readonly outboundHighWaterMark?: number;
   /** How handler failures become trailers when no filter of yours handled them. */
   readonly exceptionMapping?: TTStreamExceptionMappingOptions;
+  /**
+   * Where the server logs (context `TTStreamServer`): the bound address, transport errors (bad
+   * frames, failed connections) at WARN with the peer, handler failures that reach the client as
+   * an ApplicationException at ERROR, shutdown progress. Default Nest's `Logger`; `false` for none.
+   */
+  readonly logger?: TTStreamLoggerOption;
   /** Extra options for the transport (receive buffer limits and so on), passed through as is. */
   readonly transportOptions?: Omit<ServerTransportOptions, 'gracePeriodMs'>;
   /**

@@ -3,7 +3,9 @@ import { type CustomTransportStrategy, type MessageHandler, Server } from '@nest
 import { from, isObservable, takeLast } from 'rxjs';
 import { ApplicationException, TApplicationExceptionType } from '../errors/index.js';
 import { type StreamMode, TTSTREAM_TRANSPORT } from '../nest-constants.js';
-import { filteredErrorToFailure } from './handler-error-to-failure.js';
+import { resolveLog, type TTStreamLog } from '../logging/ttstream-logger.js';
+import { setCallPacing } from './call-pacing.js';
+import { filteredErrorToFailure, isNestUnknownError } from './handler-error-to-failure.js';
 import { capturedHandlerError } from './handler-error-store.js';
 import { findIdlMethod, type TTStreamMethodLike } from './idl-descriptor.js';
 import { requestObservable } from './request-observable.js';
@@ -12,9 +14,13 @@ import { type ServerBinding } from './server-binding.js';
 import { type ServerCall } from './server-call.js';
 import { createTransportBinding } from './transport-binding.js';
 import { TTStreamContext } from './ttstream.context.js';
-import { type TTStreamServerOptions } from './ttstream-server-options.interface.js';
+import {
+  DEFAULT_GRACEFUL_SHUTDOWN_MS,
+  type TTStreamServerOptions,
+} from './ttstream-server-options.interface.js';
 import { OutboundPressure } from './outbound-pressure.js';
-import { DEFAULT_OUTBOUND_HIGH_WATER_MARK, isAsyncIterable, writeResult } from './write-result.js';
+import { DEFAULT_OUTBOUND_HIGH_WATER_MARK, writeResult } from './write-result.js';
+import { isAsyncIterable } from './pulled-observable.js';
 
 /** Status values of {@link TTStreamServer}. */
 export type TTStreamServerStatus = 'listening' | 'closing' | 'closed';
@@ -63,9 +69,11 @@ export class TTStreamServer
   override transportId = TTSTREAM_TRANSPORT;
   private binding: ServerBinding | undefined;
   private readonly events = new EventEmitter();
+  private readonly log: TTStreamLog;
 
   constructor(private readonly options: TTStreamServerOptions) {
     super();
+    this.log = resolveLog(options.logger, 'TTStreamServer');
     this.events.on('error', () => undefined);
   }
 
@@ -74,11 +82,15 @@ export class TTStreamServer
     try {
       const binding = this.createBinding();
       this.registerMethods(binding);
-      binding.on('error', (error) => this.events.emit('error', error));
+      binding.on('error', (error, peer) => {
+        this.log.warn(`${peer === undefined ? '' : `${peer}: `}${error.message}`);
+        this.events.emit('error', error);
+      });
       binding.on('connection', (socket) => this.events.emit('connection', socket));
       await binding.listen();
       this.binding = binding;
       this._status$.next('listening');
+      this.log.log(`Listening on ${describeAddress(binding.address())}`);
       callback();
     } catch (error) {
       callback(error);
@@ -91,8 +103,11 @@ export class TTStreamServer
     if (binding === undefined) return;
     this.binding = undefined;
     this._status$.next('closing');
+    const grace = this.options.gracefulShutdownMs ?? DEFAULT_GRACEFUL_SHUTDOWN_MS;
+    this.log.log(`Closing: no new streams; in-flight streams have ${grace} ms to finish`);
     await binding.close();
     this._status$.next('closed');
+    this.log.log('Closed');
   }
 
   /** Subscribes to a server event: `error`, `connection`, `stream:open`, `stream:close`. */
@@ -180,6 +195,9 @@ export class TTStreamServer
         this.events.emit('stream:close', context, outcome);
       }
     };
+    // Nest 11's Server has no processing hooks: the stream just runs.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- absent on Nest 11
+    if (this.runWithProcessingHooks === undefined) return run();
     // The processing hooks (tracing) wrap the whole stream. The function given to them never
     // rejects (a hook that drops `done()`'s promise must not cause an unhandled rejection); the
     // stream's outcome travels through this promise instead.
@@ -202,6 +220,7 @@ export class TTStreamServer
     const streaming = mode === 'client' || mode === 'bidirectional';
     const highWaterMark = this.options.outboundHighWaterMark ?? DEFAULT_OUTBOUND_HIGH_WATER_MARK;
     const pressure = new OutboundPressure(Math.max(1, Math.floor(highWaterMark / 2)));
+    setCallPacing(context, pressure);
     const payload = streaming ? requestObservable(call, pressure) : await firstRequest(call);
     let result: unknown = await handler(payload, context);
     if (mode === 'client' || mode === 'unary') result = lastOnly(result);
@@ -209,11 +228,17 @@ export class TTStreamServer
       await writeResult(result, call, highWaterMark, pressure);
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
-      throw filteredErrorToFailure(
-        error,
-        capturedHandlerError(context),
-        this.options.exceptionMapping,
-      );
+      const original = capturedHandlerError(context);
+      const failure = filteredErrorToFailure(error, original, this.options.exceptionMapping);
+      // Nest's default filter has already logged what it replaced with `Internal server error`.
+      if (failure instanceof ApplicationException && !isNestUnknownError(error)) {
+        const cause = original?.error ?? failure.cause ?? error;
+        this.log.error(
+          `${context.getPattern()} (stream ${context.getStreamId()}) failed: ${failure.applicationMessage}`,
+          cause instanceof Error ? cause.stack : undefined,
+        );
+      }
+      throw failure;
     }
   }
 }
@@ -241,4 +266,11 @@ function unknownMethod(call: ServerCall): ApplicationException {
     `unknown method ${call.method}`,
     { side: 'server' },
   );
+}
+
+function describeAddress(bound: { address: string; port: number } | undefined): string {
+  if (bound === undefined) return 'a socket';
+  return bound.address.includes(':')
+    ? `[${bound.address}]:${bound.port}`
+    : `${bound.address}:${bound.port}`;
 }

@@ -1,6 +1,7 @@
 import { isObservable, type Observable, type Subscription } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { OutboundPressure } from './outbound-pressure.js';
+import { expandAsyncIterables, isAsyncIterable, pulledObservable } from './pulled-observable.js';
 
 /** Where a handler's results go. @internal */
 export interface ResultSink {
@@ -16,11 +17,12 @@ export interface ResultSink {
 export const DEFAULT_OUTBOUND_HIGH_WATER_MARK = 1024;
 
 /**
- * Writes what a handler returned: an Observable (each value, in order, one `send` at a time),
- * an AsyncIterable (pulled one item per completed `send`), or a plain value (undefined: nothing).
- * An Observable may run ahead of the socket by `highWaterMark` messages; past that the handler is
- * unsubscribed and the stream reset (RST 12011, DESIGN.md policy 6). Resolves on completion; rejects with the Observable's error
- * after the messages emitted before it were written, or with the sink's abort reason.
+ * Writes what a handler returned: an Observable (each value, in order, one `send` at a time), an
+ * AsyncIterable (pulled one item per completed `send`, also when an Observable emits one) or a
+ * plain value (undefined: nothing). An Observable may run ahead of the socket by `highWaterMark`
+ * messages; past that the handler is unsubscribed and the stream reset (RST 12011, DESIGN.md
+ * policy 6). Resolves on completion; rejects with the Observable's error after the messages
+ * emitted before it were written, or with the sink's abort reason.
  * @internal not covered by semver
  */
 export async function writeResult(
@@ -29,35 +31,14 @@ export async function writeResult(
   highWaterMark = DEFAULT_OUTBOUND_HIGH_WATER_MARK,
   pressure = new OutboundPressure(highWaterMark),
 ): Promise<void> {
-  if (isObservable(result)) return writeObservable(result, sink, highWaterMark, pressure);
-  if (isAsyncIterable(result)) return writeIterable(result, sink);
-  if (result !== undefined) await sink.send(result);
-}
-
-/** True for an AsyncIterable that is not an Observable. @internal */
-export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
-  );
-}
-
-async function writeIterable(source: AsyncIterable<unknown>, sink: ResultSink): Promise<void> {
-  const iterator = source[Symbol.asyncIterator]();
-  const aborted = abortPromise(sink.signal);
-  try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), aborted.promise]);
-      if (next.done === true) return;
-      await sink.send(next.value);
-    }
-  } catch (error) {
-    void Promise.resolve(iterator.return?.()).catch(() => undefined);
-    throw error;
-  } finally {
-    aborted.dispose();
+  if (isObservable(result)) {
+    const messages = result.pipe(expandAsyncIterables(pressure));
+    return writeObservable(messages, sink, highWaterMark, pressure);
   }
+  if (isAsyncIterable(result)) {
+    return writeObservable(pulledObservable(result, pressure), sink, highWaterMark, pressure);
+  }
+  if (result !== undefined) await sink.send(result);
 }
 
 function writeObservable(
@@ -96,8 +77,7 @@ function writeObservable(
         while (queue.length > 0 && !state.finished) {
           const item = queue.shift();
           try {
-            if (isAsyncIterable(item)) await writeIterable(item, sink);
-            else await sink.send(item);
+            await sink.send(item);
           } finally {
             pressure.remove();
           }
@@ -145,25 +125,4 @@ function writeObservable(
     // finish() may have run during subscribe(), before the subscription existed.
     if (state.finished) state.subscription.unsubscribe();
   });
-}
-
-function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
-  let onAbort: (() => void) | undefined;
-  const promise = new Promise<never>((_, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    onAbort = () => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  promise.catch(() => undefined);
-  return {
-    promise,
-    dispose: () => {
-      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-    },
-  };
 }

@@ -72,10 +72,11 @@ export interface ServerTransportEvents {
   /** A client connected (the accepted socket). */
   connection: [socket: Socket];
   /**
-   * A listener or connection failure (socket error, bad bytes from a peer). Emitted only while
-   * someone listens, so an unobserved error never throws.
+   * A listener or connection failure (socket error, bad bytes from a peer), with the peer's
+   * `host:port` when a connection failed. Emitted only while someone listens, so an unobserved
+   * error never throws.
    */
-  error: [error: Error];
+  error: [error: Error, peer: string | undefined];
 }
 
 /** Counts for monitoring and leak tests. */
@@ -312,7 +313,7 @@ export class TTStreamServerTransport
 
   /** @internal */
   onConnectionClose(connection: ServerConnection, error: unknown): void {
-    if (error instanceof Error) this.reportError(error);
+    if (error instanceof Error) this.reportError(error, peerOf(connection));
     this.skippedClosed += connection.connection.skippedFrames;
     this.connections.delete(connection);
     this.notifyIfNoStreams();
@@ -324,8 +325,8 @@ export class TTStreamServerTransport
     this.notifyIfNoStreams();
   }
 
-  private reportError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+  private reportError(error: Error, peer?: string): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error, peer);
   }
 
   private notifyIfNoStreams(): void {
@@ -340,4 +341,10 @@ function refuse(connection: ServerConnection, frame: Frame, typeId: number, mess
   connection.write(outFrame(FrameType.Header, streamId, method, undefined)).catch(noop);
   const payload = exceptionPayload({ streamId, method }, typeId, message);
   connection.write(outFrame(FrameType.Trailer, streamId, method, payload)).catch(noop);
+}
+
+function peerOf(connection: ServerConnection): string | undefined {
+  const { remoteAddress: host, remotePort: port } = connection;
+  if (host === undefined) return undefined;
+  return host.includes(':') ? `[${host}]:${port ?? 0}` : `${host}:${port ?? 0}`;
 }

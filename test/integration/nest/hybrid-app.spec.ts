@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Controller, ForbiddenException, Module, UseGuards } from '@nestjs/common';
-import { AbstractHttpAdapter, NestFactory } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { lastValueFrom, of } from 'rxjs';
 import {
   StreamPattern,
@@ -11,40 +11,8 @@ import {
   TTStreamExceptionFilter,
   TTStreamServer,
 } from '../../../lib/index.js';
+import { NoopHttpAdapter } from '../../helpers/noop-http-adapter.js';
 import { echoIdl, request } from './harness.js';
-
-/** An HTTP adapter that serves nothing: enough for a hybrid app that never listens on HTTP. */
-class NoopHttpAdapter extends AbstractHttpAdapter {
-  close() {}
-  initHttpServer() {}
-  useStaticAssets() {}
-  setViewEngine() {}
-  getRequestHostname() {}
-  getRequestMethod() {}
-  getRequestUrl() {}
-  status() {}
-  reply() {}
-  end() {}
-  render() {}
-  redirect() {}
-  setErrorHandler() {}
-  setNotFoundHandler() {}
-  isHeadersSent() {}
-  getHeader() {}
-  setHeader() {}
-  appendHeader() {}
-  registerParserMiddleware() {}
-  enableCors() {}
-  createMiddlewareFactory() {
-    return () => undefined;
-  }
-  getType() {
-    return 'noop';
-  }
-  applyVersionFilter() {
-    return () => () => undefined;
-  }
-}
 
 @Controller()
 class GuardedController {

@@ -156,11 +156,12 @@ describe('guards, pipes, interceptors and filters on stream handlers', () => {
     });
   });
 
-  it('a guard that denies ends the stream with "Forbidden resource"', async () => {
+  it('a guard that denies ends the stream with business error 403 "Forbidden resource"', async () => {
     const error = await lastValueFrom(client.bidiStream('TestService.Echo', [request('a')])).catch(
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ typeId: 6, applicationMessage: 'biz error: Forbidden resource' });
+    expect(error).toBeInstanceOf(BizStatusError);
+    expect(error).toMatchObject({ bizStatusCode: 403, bizMessage: 'Forbidden resource' });
   });
 
   it('pipes transform and validate the payload', async () => {

@@ -64,7 +64,8 @@ describe('handlerErrorToFailure (DESIGN.md policy 1)', () => {
   it.each([
     [new Error('test error'), 'biz error: test error'],
     [new RpcException('rpc text'), 'biz error: rpc text'],
-    [{ status: 'error', message: 'Forbidden resource' }, 'biz error: Forbidden resource'],
+    [{ status: 'error', message: 'Forbidden resource', extra: 1 }, 'biz error: Forbidden resource'],
+    [new RpcException('Forbidden resources'), 'biz error: Forbidden resources'],
     [NEST_UNKNOWN, 'biz error: Internal server error'],
     ['a string', 'biz error: a string'],
     [42, 'biz error: 42'],
@@ -99,10 +100,19 @@ describe('filteredErrorToFailure', () => {
     const biz = new BizStatusError(5, 'from a filter');
     expect(filteredErrorToFailure(biz, { error: new Error('orig') })).toBe(biz);
     expect(
-      filteredErrorToFailure({ status: 'error', message: 'Forbidden resource' }, undefined),
-    ).toMatchObject({
-      applicationMessage: 'biz error: Forbidden resource',
-    });
+      filteredErrorToFailure({ status: 'error', message: 'rpc text' }, undefined),
+    ).toMatchObject({ applicationMessage: 'biz error: rpc text' });
+  });
+
+  it("makes a guard's refusal business error 403, before and after Nest's default filter", () => {
+    for (const refusal of [
+      new RpcException('Forbidden resource'),
+      { status: 'error', message: 'Forbidden resource' },
+    ]) {
+      const failure = filteredErrorToFailure(refusal, undefined);
+      expect(failure).toBeInstanceOf(BizStatusError);
+      expect(failure).toMatchObject({ bizStatusCode: 403, bizMessage: 'Forbidden resource' });
+    }
   });
 
   it('recognises only the exact default object', () => {

@@ -244,8 +244,10 @@ describe('TTStreamServer (in-memory transport)', () => {
       }
     }
     const plain = await start([C]);
+    // As Nest's ForbiddenException would: business error 403.
     expect(await plain.open('TestService.EchoServer', [{}]).failure()).toMatchObject({
-      applicationMessage: 'biz error: Forbidden resource',
+      bizStatusCode: 403,
+      bizMessage: 'Forbidden resource',
     });
     expect(await plain.open('TestService.EchoClient', [{}]).failure()).toMatchObject({
       applicationMessage: 'biz error: Internal server error',
@@ -254,6 +256,10 @@ describe('TTStreamServer (in-memory transport)', () => {
     expect(await filtered.open('TestService.EchoClient', [{}]).failure()).toMatchObject({
       bizStatusCode: 403,
       bizMessage: 'go away',
+    });
+    expect(await filtered.open('TestService.EchoServer', [{}]).failure()).toMatchObject({
+      bizStatusCode: 403,
+      bizMessage: 'Forbidden resource',
     });
   });
 

@@ -1,0 +1,99 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { type OutboundPressure } from './outbound-pressure.js';
+
+/**
+ * An AsyncIterable (an `async *` handler's generator) as an Observable, so that interceptors,
+ * `catchError` and exception filters see its messages, its error and its end like those of an
+ * Observable handler. It pulls the next item only once `pacing` has written everything queued:
+ * a generator never runs ahead of the connection. Unsubscribing stops pulling and calls the
+ * iterator's `return()` (the generator's `finally` blocks run).
+ *
+ * No promise outlives one item, so a stream of millions of messages holds no per-message state.
+ * @internal not covered by semver
+ */
+export function pulledObservable<T>(
+  source: AsyncIterable<T>,
+  pacing?: OutboundPressure,
+): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const iterator = source[Symbol.asyncIterator]();
+    // A function, so the checks after each await are not narrowed away.
+    const stopped = (): boolean => subscriber.closed;
+    const pull = async (): Promise<void> => {
+      try {
+        for (;;) {
+          const wait = pacing?.drained();
+          if (wait !== undefined) await wait;
+          if (stopped()) return;
+          const next = await iterator.next();
+          if (stopped()) return;
+          if (next.done === true) {
+            subscriber.complete();
+            return;
+          }
+          subscriber.next(next.value);
+        }
+      } catch (error) {
+        if (!stopped()) subscriber.error(error);
+      }
+    };
+    void pull();
+    return () => {
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    };
+  });
+}
+
+/**
+ * Replaces every AsyncIterable the source emits with its items (pulled as
+ * {@link pulledObservable} does); other values pass through untouched, in order.
+ * @internal not covered by semver
+ */
+export function expandAsyncIterables<T>(pacing?: OutboundPressure): OperatorFunction<unknown, T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let active = 0;
+      let sourceDone = false;
+      const innerDone = (): void => {
+        active--;
+        if (sourceDone && active === 0) subscriber.complete();
+      };
+      const outer = source.subscribe({
+        next: (value) => {
+          if (!isAsyncIterable(value)) {
+            subscriber.next(value as T);
+            return;
+          }
+          active++;
+          subscriber.add(
+            pulledObservable(value as AsyncIterable<T>, pacing).subscribe({
+              next: (item) => {
+                subscriber.next(item);
+              },
+              error: (error: unknown) => {
+                subscriber.error(error);
+              },
+              complete: innerDone,
+            }),
+          );
+        },
+        error: (error: unknown) => {
+          subscriber.error(error);
+        },
+        complete: () => {
+          sourceDone = true;
+          if (active === 0) subscriber.complete();
+        },
+      });
+      return outer;
+    });
+}
+
+/** True for an AsyncIterable that is not an Observable. @internal */
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
+  );
+}
