@@ -26,6 +26,7 @@ import {
 import type { CascadeChild, CascadeParent } from './stream-scope.js';
 import { describeValue, toError } from './to-error.js';
 import { errorFromRst, errorFromTrailer } from './trailer-to-error.js';
+import { setLongTimeout } from './long-timeout.js';
 
 /** A streaming method as the client calls it. */
 export interface StreamCall<Req, Res> {
@@ -165,7 +166,7 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
     });
     if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
       const timeoutMs = options.timeoutMs;
-      this.streamTimer = setTimeout(() => {
+      this.streamTimer = setLongTimeout(() => {
         this.terminate('timeout', streamTimeoutError('client', timeoutMs), this.ownPath());
       }, timeoutMs);
     }

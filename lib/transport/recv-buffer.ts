@@ -1,4 +1,5 @@
 import { toError } from './to-error.js';
+import { setLongTimeout } from './long-timeout.js';
 
 /** Limits of one stream's receive buffer. */
 export interface RecvBufferLimits {
@@ -127,7 +128,7 @@ export class RecvBuffer {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: undefined, map: undefined };
       if (timeoutMs !== undefined && timeoutMs > 0) {
-        waiter.timer = setTimeout(() => {
+        waiter.timer = setLongTimeout(() => {
           this.removeWaiter(waiter);
           reject(onTimeout === undefined ? new Error('recv timeout') : onTimeout());
         }, timeoutMs);

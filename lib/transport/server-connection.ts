@@ -6,6 +6,7 @@ import { Connection, type ConnectionOptions } from './connection.js';
 import { debug } from './debug.js';
 import type { ServerStream, ServerStreamLink } from './server-stream.js';
 import { StreamRegistry } from './stream-registry.js';
+import { setLongTimeout } from './long-timeout.js';
 
 type AnyServerStream = ServerStream<never, never>;
 
@@ -112,7 +113,7 @@ export class ServerConnection implements ServerStreamLink {
 
   private armIdle(): void {
     if (this.options.idleTimeoutMs <= 0 || this.idleTimer !== undefined) return;
-    this.idleTimer = setTimeout(() => {
+    this.idleTimer = setLongTimeout(() => {
       this.idleTimer = undefined;
       if (this.registry.size === 0) {
         debug('server: closing idle connection');

@@ -14,6 +14,7 @@ import { SERVER_TRANSITIONS, StreamStateMachine, type ServerStreamEvent } from '
 import type { CascadeChild, CascadeParent } from './stream-scope.js';
 import { describeValue, toError } from './to-error.js';
 import { errorFromRst, errorFromTrailer } from './trailer-to-error.js';
+import { setLongTimeout } from './long-timeout.js';
 
 /** The IDL `streaming.mode` of a method. */
 export type StreamMode = 'bidirectional' | 'client' | 'server';
@@ -81,7 +82,7 @@ const noop = (): void => undefined;
 /**
  * The server side of one stream, handed to a handler. Receive requests with `for await` or
  * `recv()`; `send()` responses (the HEADER goes out lazily before the first DATA, on
- * `sendHeader()`, or at the end). How the handler ends decides the TRAILER (DESIGN.md policy 1).
+ * `sendHeader()`, or at the end). How the handler ends decides the TRAILER (`trailerFromError`).
  *
  * `signal` aborts with a `TTStreamError`: 12010 when the client sends RST (code, message and
  * path of the peer), 12013 when the connection closes, 12015 at the client's deadline (int key
@@ -248,7 +249,7 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
   start(): void {
     const timeoutMs = this.remoteTimeoutMs;
     if (timeoutMs === undefined) return;
-    this.deadlineTimer = setTimeout(() => {
+    this.deadlineTimer = setLongTimeout(() => {
       this.deadlineTimer = undefined;
       const error = streamTimeoutError('server', timeoutMs);
       if (this.state.apply('deadline') === undefined) return;
