@@ -1,3 +1,4 @@
+import { decodeUtf8 as decodeUtf8Lossless } from '../protocol/utf8.js';
 import { DecodeProblem } from './decode-problem.js';
 import { decodeShortString, SHORT_STRING_MAX } from './short-string-cache.js';
 
@@ -12,11 +13,18 @@ const utf8Slice = (
   globalThis as { Buffer?: { prototype: { utf8Slice?: (start: number, end: number) => string } } }
 ).Buffer?.prototype.utf8Slice;
 
-/** UTF-8 bytes to a string, replacing malformed sequences with U+FFFD like TextDecoder. */
+/**
+ * UTF-8 bytes to a string, losslessly: Go strings are bytes, and a Kitex peer may put bytes that
+ * are not UTF-8 in a `string` field. The fast decoders replace such bytes with U+FFFD, so a
+ * result holding U+FFFD is decoded again with each stray byte kept as U+DC80-U+DCFF
+ * ("surrogateescape", as header strings are); the writer turns those back into the same bytes.
+ */
 function decodeUtf8Slice(buf: Uint8Array, start: number, end: number): string {
-  return utf8Slice !== undefined
-    ? utf8Slice.call(buf, start, end)
-    : decoder.decode(buf.subarray(start, end));
+  const text =
+    utf8Slice !== undefined
+      ? utf8Slice.call(buf, start, end)
+      : decoder.decode(buf.subarray(start, end));
+  return text.indexOf('\uFFFD') === -1 ? text : decodeUtf8Lossless(buf, start, end - start);
 }
 
 /** UTF-8 bytes to a string: by hand for short ASCII, else through TextDecoder. */

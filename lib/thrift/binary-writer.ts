@@ -1,3 +1,5 @@
+import { encodeUtf8 } from '../protocol/utf8.js';
+
 /**
  * A growable big-endian byte writer for the Thrift Binary protocol. Capacity doubles when it
  * runs out, so a message costs amortised O(1) work per byte; `finish()` copies the written
@@ -123,10 +125,42 @@ export class BinaryWriter {
       }
       if (p >= 0) written = p - start;
     }
-    if (written < 0) written = encoder.encodeInto(value, buf.subarray(start)).written;
+    if (written < 0) {
+      if (isWellFormed(value)) written = encoder.encodeInto(value, buf.subarray(start)).written;
+      else {
+        // Lone surrogates: U+DC80-U+DCFF are bytes a peer sent that were not UTF-8 (see
+        // BinaryReader), written back as those bytes; any other becomes U+FFFD.
+        const bytes = encodeUtf8(value);
+        buf.set(bytes, start);
+        written = bytes.length;
+      }
+    }
     this.view.setInt32(this.pos, written);
     this.pos = start + written;
   }
 }
 
 const encoder = new TextEncoder();
+
+/** `String.prototype.isWellFormed` (Node >= 20), with a scan where it is missing. */
+const isWellFormed: (text: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (text) => (text as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : wellFormedScan;
+
+/** True when `text` has no lone surrogate. */
+function wellFormedScan(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return false;
+    }
+    if (unit >= 0xdc00 && unit <= 0xdfff) return false;
+  }
+  return true;
+}

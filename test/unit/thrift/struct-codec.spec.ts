@@ -454,8 +454,9 @@ describe.each([
   describe('strings', () => {
     const codec = createStructCodec<{ s: string }>(struct('S', [field(1, 's', T.string)]));
     const reference = new TextDecoder('utf-8', { ignoreBOM: true });
+    const strict = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
 
-    it('decodes any bytes, short or long, exactly as TextDecoder does (U+FFFD, BOM kept)', () => {
+    it('decodes UTF-8 exactly as TextDecoder does (BOM kept); other bytes as U+DC80-U+DCFF', () => {
       const byteSoup = fc.uint8Array({ minLength: 1, maxLength: 80 }).map((bytes) =>
         // Mostly continuation and lead bytes, so malformed sequences are common.
         bytes.map((b) => (b % 3 === 0 ? 0x80 | (b & 0x3f) : b % 3 === 1 ? 0xc0 | (b & 0x3f) : b)),
@@ -464,7 +465,18 @@ describe.each([
         fc.property(fc.oneof(fc.uint8Array({ maxLength: 80 }), byteSoup), (bytes) => {
           const head = new Uint8Array([0x0b, 0x00, 0x01, 0, 0, 0, bytes.length]);
           const message = new Uint8Array([...head, ...bytes, 0x00]);
-          expect(codec.decode(message).s).toBe(reference.decode(bytes));
+          const decoded = codec.decode(message).s;
+          let valid = true;
+          try {
+            strict.decode(bytes);
+          } catch {
+            valid = false;
+          }
+          if (valid) expect(decoded).toBe(reference.decode(bytes));
+          // Stray bytes stand as U+DC00 + byte where TextDecoder would put U+FFFD.
+          else expect(decoded).toMatch(/[\udc80-\udcff]/);
+          // And the bytes come back exactly.
+          expect([...codec.encode({ s: decoded })]).toEqual([...message]);
         }),
         { seed: 41, numRuns: 2000 },
       );
