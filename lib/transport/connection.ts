@@ -97,6 +97,16 @@ export class Connection {
     return this.writer.write(frame);
   }
 
+  /** Takes a reset stream's queued large DATA frames out; see {@link FrameWriter.drop}. */
+  dropQueued(streamId: number): void {
+    this.writer.drop(streamId);
+  }
+
+  /** Bytes of frames taken out of the write queue because their stream was reset. */
+  get droppedBytes(): number {
+    return this.writer.droppedBytes;
+  }
+
   /** Streams report bytes they buffer (+) and release (-); reading pauses over the cap. */
   adjustBuffered(delta: number): void {
     this.bufferedBytes += delta;

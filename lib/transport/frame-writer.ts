@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import type { FrameInit } from '../protocol/frame.js';
 import { encodeFrameHeadInto, type FrameEncodeOptions } from '../protocol/frame-encoder.js';
+import { FrameType } from '../protocol/frame-type.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/ttheader-constants.js';
 import { Deferred } from './deferred.js';
 import { toError } from './to-error.js';
@@ -51,7 +52,18 @@ interface Segment {
   done: Deferred<void> | undefined;
   /** Full-size staging buffers whose last bytes are in this segment: reusable once it is written. */
   retired: Buffer[] | undefined;
+  /** Its large DATA frames, whose head and payload are chunks of their own: droppable. */
+  large: LargeFrame[] | undefined;
 }
+
+/** A large DATA frame in a queued segment: `chunks[head]` is its head, `chunks[head + 1]` its payload. */
+interface LargeFrame {
+  readonly streamId: number;
+  readonly head: number;
+  readonly bytes: number;
+}
+
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * The promise `write()` returns for a frame accepted at once: shared, so the hot path allocates
@@ -171,13 +183,26 @@ export class FrameWriter {
       this.newStage(segment, staged);
       encodeFrameHeadInto(frame, this.stage, 0, this.encodeOptions);
     }
-    this.stageEnd += headBytes;
     if (copied) {
+      this.stageEnd += headBytes;
       this.stage.set(payload as Uint8Array, this.stageEnd);
       this.stageEnd += payloadBytes;
     } else if (payloadBytes > 0) {
+      // The head gets a chunk of its own, so that `drop` can take the frame out whole.
       this.sealStage(segment);
+      this.stageEnd += headBytes;
+      this.sealStage(segment);
+      const head = segment.chunks.length - 1;
       segment.chunks.push(payload as Uint8Array);
+      if (frame.type === FrameType.Data) {
+        (segment.large ??= []).push({
+          streamId: frame.streamId,
+          head,
+          bytes: headBytes + payloadBytes,
+        });
+      }
+    } else {
+      this.stageEnd += headBytes;
     }
     const size = headBytes + payloadBytes;
     segment.bytes += size;
@@ -193,6 +218,32 @@ export class FrameWriter {
     segment.done ??= new Deferred<void>();
     return segment.done.promise;
   }
+
+  /**
+   * Takes the large DATA frames (payloads over 16 KiB) of stream `streamId` out of the queue, so
+   * a stream that was reset stops costing bandwidth at once; frames already handed to the socket
+   * still go. Small frames stay (they are cheap, and the HEADER and RST must go). Their `write()`
+   * promises settle as if written.
+   */
+  drop(streamId: number): void {
+    for (const segment of this.segments) {
+      const large = segment.large;
+      if (large === undefined) continue;
+      for (const frame of large) {
+        if (frame.streamId !== streamId || segment.chunks[frame.head] === NO_BYTES) continue;
+        segment.chunks[frame.head] = NO_BYTES;
+        segment.chunks[frame.head + 1] = NO_BYTES;
+        segment.bytes -= frame.bytes;
+        segment.frames--;
+        this.queuedBytes -= frame.bytes;
+        this.queuedFrames--;
+        this.droppedBytes += frame.bytes;
+      }
+    }
+  }
+
+  /** Bytes of frames {@link drop} took out of the queue (tests and stats use it). */
+  droppedBytes = 0;
 
   /** Resolves when nothing is queued or waiting for `drain` (or the writer has failed). */
   whenIdle(): Promise<void> {
@@ -231,6 +282,7 @@ export class FrameWriter {
       frames: 0,
       done: undefined,
       retired: undefined,
+      large: undefined,
     };
     this.segments.push(segment);
     return segment;
@@ -272,7 +324,9 @@ export class FrameWriter {
     if (this.segments.length === 0) this.sealStage(segment);
     this.queuedBytes -= segment.bytes;
     this.queuedFrames -= segment.frames;
-    const { chunks, retired } = segment;
+    const { retired } = segment;
+    const chunks =
+      segment.large === undefined ? segment.chunks : segment.chunks.filter((c) => c !== NO_BYTES);
     // Retired staging buffers are reused once the socket is done with them (the callback of
     // the segment's last write: socket writes complete in order).
     const onWritten =

@@ -89,6 +89,10 @@ export class ServerConnection implements ServerStreamLink {
     return this.connection.write(frame);
   }
 
+  dropQueued(streamId: number): void {
+    this.connection.dropQueued(streamId);
+  }
+
   /** An arrow property: every stream's receive buffer shares this one function. */
   readonly adjustBuffered = (delta: number): void => {
     this.connection.adjustBuffered(delta);

@@ -67,6 +67,8 @@ export interface ServerStreamLink {
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   release(stream: ServerStream<never, never>): void;
+  /** Takes the stream's queued large DATA frames out of the write queue (it was reset). */
+  dropQueued(streamId: number): void;
 }
 
 /** Server-wide settings a stream needs. @internal not covered by semver */
@@ -279,6 +281,7 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
       case FrameType.Rst: {
         if (this.state.apply('recvRst') === undefined) return;
         this.silent = true;
+        this.link.dropQueued(this.streamId);
         this.end(errorFromRst(frame, 'server'));
         return;
       }
@@ -318,6 +321,7 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
    */
   reset(error: TTStreamError, sendRst = true): void {
     if (this.state.apply('connectionClosed') === undefined) return;
+    this.link.dropQueued(this.streamId);
     if (sendRst && !this.silent && !this.link.isClosed) {
       this.writeFrame(FrameType.Rst, exceptionPayload(this, error.code, error.detail)).catch(noop);
     }

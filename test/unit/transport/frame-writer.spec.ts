@@ -195,4 +195,37 @@ describe('FrameWriter', () => {
     expect(frames.map((f) => f.streamId)).toEqual(Array.from({ length: 1800 }, (_, i) => i + 1));
     expect(frames.every((f) => f.payload.every((b) => b === (f.streamId & 0xff)))).toBe(true);
   });
+
+  it("drop() takes a reset stream's queued large DATA frames out, leaving a valid byte stream", async () => {
+    const sink = new FakeSink();
+    const writer = new FrameWriter(sink as unknown as FrameSink);
+    sink.full = true;
+    // The first flush goes to the socket and waits for drain; the rest stays queued.
+    void writer.write(data(1, 40_000));
+    await turn();
+    const queued = [
+      writer.write(data(3, 40_000)),
+      writer.write(data(1, 100)),
+      writer.write(data(1, 40_000)),
+      writer.write(data(5, 40_000)),
+      writer.write({ type: FrameType.Rst, streamId: 1, method: 'M' }),
+      writer.write(data(1, 2_000_000)),
+    ];
+    writer.drop(1);
+    expect(writer.droppedBytes).toBeGreaterThan(2_040_000);
+    sink.drain();
+    await Promise.all(queued);
+    for (let i = 0; i < 5 && writer.pendingFrames > 0; i++) {
+      sink.drain();
+      await turn();
+    }
+    await writer.whenIdle();
+    expect(sink.decoded()).toEqual([
+      { type: FrameType.Data, streamId: 1, payload: 40_000 }, // already handed to the socket
+      { type: FrameType.Data, streamId: 3, payload: 40_000 },
+      { type: FrameType.Data, streamId: 1, payload: 100 }, // small frames stay
+      { type: FrameType.Data, streamId: 5, payload: 40_000 },
+      { type: FrameType.Rst, streamId: 1, payload: 0 },
+    ]);
+  });
 });
