@@ -22,6 +22,11 @@ export default tseslint.config(
       '.tmp/**',
       'test/interop/kitex-peer/**',
       'test/fixtures/**',
+      // Apps built outside the repository against the packed package (test/consumers/run.sh):
+      // they import 'nestjs-ttstream' and their Nest major from their own node_modules.
+      'test/consumers/**',
+      // A second install of Nest 11 for the test suites (jest.nest11.config.js).
+      'test/nest11/node_modules/**',
       '*.config.js',
     ],
   },
