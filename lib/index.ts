@@ -13,12 +13,16 @@ export {
 export * from './decorators/index.js';
 export * from './server/index.js';
 export * from './client/index.js';
+// Health checks for @nestjs/terminus (which is never imported).
+export * from './health/index.js';
+export { type TTStreamLoggerOption } from './logging/ttstream-logger.js';
 // The engine without Nest: streams as AsyncIterables with send() promises and AbortSignals.
 // (The transport's own `StreamMode` is the IDL spelling; the Nest one above is re-exported as is.)
 export {
   TTStreamClientTransport,
   type ClientTransportOptions,
   type ClientTransportStats,
+  type ClientTransportEvents,
   ClientStream,
   type OpenStreamOptions,
   type StreamCall,

@@ -1,3 +1,4 @@
+import { type TTStreamLoggerOption } from '../logging/ttstream-logger.js';
 import { type ClientTransportOptions } from '../transport/index.js';
 import { type TTStreamIdlSource } from '../server/resolve-idl.js';
 
@@ -22,6 +23,15 @@ export interface TTStreamClientOptions {
    * 12005 (AsyncIterable and array inputs are pulled and never run ahead). Default 1024.
    */
   readonly requestHighWaterMark?: number;
-  /** Extra options for the transport (pool mode and size, buffer limits), passed as is. */
+  /**
+   * Extra options for the transport (pool mode and size, buffer limits), passed as is. Its
+   * `dialTimeoutMs` (default 1000) also bounds `connect()`.
+   */
   readonly transportOptions?: Omit<ClientTransportOptions, 'serviceName'>;
+  /**
+   * Where the client logs (context `TTStreamClient`): a failed dial or a connection that dies of
+   * an error at WARN, with the server address; nothing per call. A Nest `LoggerService`, or
+   * `false` for silence. Default: Nest's `Logger`.
+   */
+  readonly logger?: TTStreamLoggerOption;
 }

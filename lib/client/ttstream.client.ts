@@ -3,6 +3,7 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { isObservable, type Observable, of, throwError } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import { resolveLog, type TTStreamLog } from '../logging/ttstream-logger.js';
 import { type StreamMode } from '../nest-constants.js';
 import {
   findIdlMethod,
@@ -10,7 +11,7 @@ import {
   type TTStreamMethodLike,
 } from '../server/idl-descriptor.js';
 import { resolveIdl } from '../server/resolve-idl.js';
-import { TTStreamClientTransport } from '../transport/index.js';
+import { formatAddress, TTStreamClientTransport } from '../transport/index.js';
 import { noteClientCreated } from '../transport/stream-scope.js';
 import { type MessageCodec } from '../thrift/index.js';
 import { callObservable, type CallInput, type CallStream } from './client-call.js';
@@ -36,6 +37,7 @@ export type TTStreamClientStatus = 'connected' | 'disconnected';
 export class TTStreamClient extends ClientProxy {
   private transport: TTStreamClientTransport | undefined;
   private readonly idl: TTStreamIdlLike;
+  private readonly log: TTStreamLog;
 
   /** @throws TypeError without `options.idl`; ThriftIdlError when an IDL path cannot be loaded. */
   constructor(private readonly options: TTStreamClientOptions) {
@@ -44,19 +46,26 @@ export class TTStreamClient extends ClientProxy {
       throw new TypeError('TTStreamClient needs options.idl (a loaded IDL or a .thrift path)');
     }
     this.idl = resolveIdl(options.idl, options.includeDirs);
+    this.log = resolveLog(options.logger, 'TTStreamClient');
     // Its transport comes with the first call; servers must cascade from now on.
     noteClientCreated();
   }
 
-  /** `connected` once the transport exists, `disconnected` after `close()`. */
+  /** `connected` once a connection to the server is established, `disconnected` after `close()`. */
   override get status(): Observable<TTStreamClientStatus> {
     return super.status as Observable<TTStreamClientStatus>;
   }
 
-  /** Prepares the transport (connections are dialled by the first call). Idempotent. */
-  connect(): Promise<void> {
-    this.ensureTransport();
-    return Promise.resolve();
+  /**
+   * Dials the server and resolves once a TCP connection is established; that connection then
+   * serves the next calls. Idempotent: with a connection open it resolves at once, and concurrent
+   * calls share one dial. Bounded by `transportOptions.dialTimeoutMs` (default 1000 ms).
+   * Nest's `send()` calls it first, as with other clients.
+   * @throws TTStreamError 12006 (`transport is closing` kind, with `dial tcp host:port: ...` or
+   * `dial host:port timed out after Nms`) when nothing accepts the connection in time.
+   */
+  async connect(): Promise<void> {
+    await this.ensureTransport().connect();
   }
 
   /** Closes every connection; calls still open fail with 12006. */
@@ -237,11 +246,19 @@ export class TTStreamClient extends ClientProxy {
 
   private ensureTransport(): TTStreamClientTransport {
     if (this.transport === undefined) {
-      this.transport = new TTStreamClientTransport(
+      const transport = new TTStreamClientTransport(
         { host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 8888 },
         { ...this.options.transportOptions, serviceName: this.options.serviceName },
       );
-      this._status$.next('connected');
+      const peer = formatAddress(transport.address);
+      // A dial still under way when close() ran must not flip the status back.
+      transport.on('connect', () => {
+        if (this.transport === transport) this._status$.next('connected');
+      });
+      transport.on('error', (error) => {
+        this.log.warn(`Connection to ${peer} failed: ${error.message}`);
+      });
+      this.transport = transport;
     }
     return this.transport;
   }

@@ -5,7 +5,9 @@ import { formatAddress, isUnixAddress, type TransportAddress } from './address.j
 import type { ClientStream, ClientStreamLink } from './client-stream.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { debug } from './debug.js';
+import { Deferred } from './deferred.js';
 import { StreamRegistry } from './stream-registry.js';
+import { describeValue } from './to-error.js';
 
 type AnyClientStream = ClientStream<never, never>;
 
@@ -27,8 +29,13 @@ function connectTo(address: TransportAddress): Socket {
 export interface ClientConnectionEvents {
   /** A stream of `connection` ended and was removed from it. */
   onStreamEnd(connection: ClientConnection): void;
-  /** `connection` closed; its streams have failed. */
-  onClose(connection: ClientConnection): void;
+  /** The socket of `connection` connected. */
+  onConnect?(connection: ClientConnection): void;
+  /**
+   * `connection` closed; its streams have failed. `error` (what they failed with) is set when the
+   * dial failed or the connection died of an error, undefined on a clean close.
+   */
+  onClose(connection: ClientConnection, error?: TTStreamError): void;
 }
 
 /**
@@ -42,6 +49,7 @@ export class ClientConnection implements ClientStreamLink {
   private dialTimer: NodeJS.Timeout | undefined;
   /** One loop turn of grace after the dial timer fired (see the constructor). */
   private dialGrace: NodeJS.Immediate | undefined;
+  private readonly connected = new Deferred<void>();
 
   private constructor(
     readonly address: TransportAddress,
@@ -77,6 +85,8 @@ export class ClientConnection implements ClientStreamLink {
     }, options.dialTimeoutMs);
     socket.once('connect', () => {
       this.clearDialTimer();
+      this.connected.resolve();
+      this.events.onConnect?.(this);
     });
   }
 
@@ -87,6 +97,19 @@ export class ClientConnection implements ClientStreamLink {
     events: ClientConnectionEvents,
   ): ClientConnection {
     return new ClientConnection(address, options, events);
+  }
+
+  /**
+   * Resolves once the socket connects; rejects with the error its streams fail with when the dial
+   * fails or times out.
+   */
+  get ready(): Promise<void> {
+    return this.connected.promise;
+  }
+
+  /** True while the socket is connected and open to new streams. */
+  get isConnected(): boolean {
+    return this.connected.isSettled && !this.isClosing;
   }
 
   /** Open streams on this connection. */
@@ -155,14 +178,24 @@ export class ClientConnection implements ClientStreamLink {
       (error.kind === TTStreamErrorCode.IllegalFrame || error.side === 'client')
     ) {
       streamError = error;
+    } else if (!this.connected.isSettled && error !== undefined) {
+      // Never connected: say so, with the address, as Go's `dial tcp host:port: ...` does.
+      const network = isUnixAddress(this.address) ? 'unix' : 'tcp';
+      streamError = new TTStreamError(TTStreamErrorCode.TransportClosing, {
+        side: 'client',
+        detail: `dial ${network} ${formatAddress(this.address)}: ${describeValue(error)}`,
+        cause: error,
+      });
     } else {
       streamError = new TTStreamError(TTStreamErrorCode.TransportClosing, {
         side: 'client',
-        detail: `connection closed by peer${error instanceof Error ? `: ${error.message}` : ''}`,
+        // describeValue: socket errors come from Node's realm, where `instanceof Error` can fail.
+        detail: `connection closed by peer${error === undefined ? '' : `: ${describeValue(error)}`}`,
         cause: error,
       });
     }
+    this.connected.reject(streamError);
     this.registry.failAll(streamError);
-    this.events.onClose(this);
+    this.events.onClose(this, error === undefined ? undefined : streamError);
   }
 }

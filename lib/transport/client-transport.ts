@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import type { TransportAddress } from './address.js';
@@ -35,6 +37,18 @@ export interface ClientTransportOptions {
   readonly idleTimeoutMs?: number;
 }
 
+/** Events of {@link TTStreamClientTransport}. */
+export interface ClientTransportEvents {
+  /** A connection to the server was established (its socket). */
+  connect: [socket: Socket];
+  /**
+   * A dial failed (refused, timed out) or a connection died of an error (reset, bad bytes from the
+   * server): the 12006 or 12004 error its streams failed with. Clean closes are not reported.
+   * Emitted only while someone listens, so an unobserved error never throws.
+   */
+  error: [error: TTStreamError];
+}
+
 /** Counts for monitoring and leak tests. */
 export interface ClientTransportStats {
   /** Open connections. */
@@ -61,7 +75,7 @@ export interface ClientTransportStats {
  * await client.close();
  * ```
  */
-export class TTStreamClientTransport {
+export class TTStreamClientTransport extends EventEmitter<ClientTransportEvents> {
   private readonly pool: ConnectionPool;
   private closed = false;
   private readonly serviceName: string;
@@ -70,6 +84,7 @@ export class TTStreamClientTransport {
     readonly address: TransportAddress,
     private readonly options: ClientTransportOptions = {},
   ) {
+    super();
     noteClientCreated();
     this.serviceName = options.serviceName ?? '';
     this.pool = createPool(options.pool ?? 'mux', address, {
@@ -79,7 +94,23 @@ export class TTStreamClientTransport {
       maxFrameBytes: options.maxFrameBytes,
       maxConnectionBufferBytes: options.maxConnectionBufferBytes,
       writeHighWaterMark: options.writeHighWaterMark,
+      onConnect: (connection) => {
+        this.emit('connect', connection.connection.socket);
+      },
+      onConnectionError: (error) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      },
     });
+  }
+
+  /**
+   * Makes sure a connection to the server is established, dialing one if none is open or being
+   * dialed (concurrent calls share it); the connection then serves the next streams. Rejects with
+   * TTStreamError 12006 when the dial fails or exceeds `dialTimeoutMs`, or after {@link close}.
+   */
+  async connect(): Promise<void> {
+    this.assertOpen();
+    await this.pool.connect();
   }
 
   /**
@@ -92,12 +123,7 @@ export class TTStreamClientTransport {
     call: StreamCall<Req, Res>,
     options: OpenStreamOptions = {},
   ): ClientStream<Req, Res> {
-    if (this.closed) {
-      throw new TTStreamError(TTStreamErrorCode.TransportClosing, {
-        side: 'client',
-        detail: 'client transport is closed',
-      });
-    }
+    this.assertOpen();
     const connection = this.pool.acquire();
     const stream = new ClientStream<Req, Res>(
       nextStreamId(),
@@ -133,5 +159,14 @@ export class TTStreamClientTransport {
   async close(): Promise<void> {
     this.closed = true;
     await this.pool.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new TTStreamError(TTStreamErrorCode.TransportClosing, {
+        side: 'client',
+        detail: 'client transport is closed',
+      });
+    }
   }
 }

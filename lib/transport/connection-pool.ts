@@ -1,3 +1,4 @@
+import type { TTStreamError } from '../errors/index.js';
 import type { TransportAddress } from './address.js';
 import {
   ClientConnection,
@@ -14,6 +15,10 @@ export interface PoolOptions extends DialOptions {
   readonly poolSize: number;
   /** Long: idle connections are closed after this. */
   readonly idleTimeoutMs: number;
+  /** Told when a connection's socket connects. */
+  readonly onConnect?: (connection: ClientConnection) => void;
+  /** Told when a dial fails or a connection dies of an error (not on clean closes). */
+  readonly onConnectionError?: (error: TTStreamError, connection: ClientConnection) => void;
 }
 
 /**
@@ -33,6 +38,25 @@ export abstract class ConnectionPool implements ClientConnectionEvents {
   /** A connection for one new stream. */
   abstract acquire(): ClientConnection;
 
+  /**
+   * Resolves once a connection is established: a connected one at once, else the one being dialed,
+   * else a new one kept for later streams. Concurrent calls share the dial. Rejects with the
+   * dial's error (12006), bounded by the dial timeout.
+   */
+  async connect(): Promise<void> {
+    const all = [...this.all];
+    const connection =
+      all.find((c) => c.isConnected) ?? all.find((c) => !c.isClosing) ?? this.warm();
+    await connection.ready;
+  }
+
+  /** Dials a connection that later streams will use. */
+  protected abstract warm(): ClientConnection;
+
+  onConnect(connection: ClientConnection): void {
+    this.options.onConnect?.(connection);
+  }
+
   /** Live connections. */
   connections(): readonly ClientConnection[] {
     return [...this.all];
@@ -42,8 +66,9 @@ export abstract class ConnectionPool implements ClientConnectionEvents {
     // Mux: nothing to do.
   }
 
-  onClose(connection: ClientConnection): void {
+  onClose(connection: ClientConnection, error?: TTStreamError): void {
     this.all.delete(connection);
+    if (error !== undefined) this.options.onConnectionError?.(error, connection);
   }
 
   /** Closes every connection (open streams fail with 12006) and waits for the sockets. */
@@ -65,9 +90,19 @@ export class MuxPool extends ConnectionPool {
   private next = 0;
 
   acquire(): ClientConnection {
-    const size = Math.max(1, this.options.poolSize);
-    const index = this.next % size;
-    this.next = (this.next + 1) % size;
+    const connection = this.slot();
+    this.next = (this.next + 1) % Math.max(1, this.options.poolSize);
+    return connection;
+  }
+
+  /** Fills the slot the next stream takes, so that stream finds the connection ready. */
+  protected warm(): ClientConnection {
+    return this.slot();
+  }
+
+  /** The connection in the next slot, dialed if the slot is empty or its connection closing. */
+  private slot(): ClientConnection {
+    const index = this.next % Math.max(1, this.options.poolSize);
     let connection = this.slots[index];
     if (connection === undefined || connection.isClosing) {
       connection = this.dial();
@@ -76,8 +111,8 @@ export class MuxPool extends ConnectionPool {
     return connection;
   }
 
-  override onClose(connection: ClientConnection): void {
-    super.onClose(connection);
+  override onClose(connection: ClientConnection, error?: TTStreamError): void {
+    super.onClose(connection, error);
     const index = this.slots.indexOf(connection);
     if (index >= 0) this.slots[index] = undefined;
   }
@@ -97,6 +132,13 @@ export class LongPool extends ConnectionPool {
     return this.dial();
   }
 
+  /** Parks the new connection as idle (with its idle timer), ready for the next stream. */
+  protected warm(): ClientConnection {
+    const connection = this.dial();
+    this.onStreamEnd(connection);
+    return connection;
+  }
+
   override onStreamEnd(connection: ClientConnection): void {
     if (connection.isClosed || connection.streamCount > 0) return;
     this.idle.push(connection);
@@ -110,8 +152,8 @@ export class LongPool extends ConnectionPool {
     this.idleTimers.set(connection, timer);
   }
 
-  override onClose(connection: ClientConnection): void {
-    super.onClose(connection);
+  override onClose(connection: ClientConnection, error?: TTStreamError): void {
+    super.onClose(connection, error);
     clearTimeout(this.idleTimers.get(connection));
     this.idleTimers.delete(connection);
     const index = this.idle.indexOf(connection);
@@ -130,6 +172,18 @@ export class LongPool extends ConnectionPool {
 export class ShortPool extends ConnectionPool {
   acquire(): ClientConnection {
     return this.dial();
+  }
+
+  /** A probe: nothing is kept between streams, so the connection is closed once it connects. */
+  protected warm(): ClientConnection {
+    const connection = this.dial();
+    connection.ready.then(
+      () => {
+        if (connection.streamCount === 0) void connection.end();
+      },
+      () => undefined,
+    );
+    return connection;
   }
 
   override onStreamEnd(connection: ClientConnection): void {

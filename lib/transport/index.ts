@@ -13,6 +13,7 @@ export {
   TTStreamClientTransport,
   type ClientTransportOptions,
   type ClientTransportStats,
+  type ClientTransportEvents,
 } from './client-transport.js';
 export { ClientStream, type OpenStreamOptions, type StreamCall } from './client-stream.js';
 export { type PoolMode } from './connection-pool.js';
