@@ -4,6 +4,8 @@ import { FrameDecodeError } from './frame-decode-error.js';
 import { FrameParser } from './frame-parser.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_HEADER_KEYS,
   FIXED_HEADER_BYTES,
   MAX_FRAME_LENGTH,
   MIN_FRAME_LENGTH,
@@ -17,6 +19,16 @@ export interface FrameDecoderOptions {
    * (16 MiB). Must be an integer between 14 and 0x7FFFFFFF.
    */
   readonly maxFrameBytes?: number;
+  /**
+   * Most key/value pairs (string and int keys together) in one frame's header; more is a
+   * FrameDecodeError. Default {@link DEFAULT_MAX_HEADER_KEYS} (4096).
+   */
+  readonly maxHeaderKeys?: number;
+  /**
+   * Most header info bytes in one frame; more is a FrameDecodeError before anything is parsed.
+   * Default {@link DEFAULT_MAX_HEADER_BYTES} (128 KiB).
+   */
+  readonly maxHeaderBytes?: number;
 }
 
 // Chunks shorter than this are copied byte by byte: cheaper than a subarray + set.
@@ -39,7 +51,7 @@ const INITIAL_BODY_BYTES = 64 * 1024;
 export class FrameDecoder {
   /** The LENGTH cap in force. */
   readonly maxFrameBytes: number;
-  private readonly parser = new FrameParser();
+  private readonly parser: FrameParser;
   private readonly prefix = new Uint8Array(FIXED_HEADER_BYTES);
   private prefixLength = 0;
   /** The current frame's bytes after LENGTH, once its fixed header is valid. */
@@ -57,6 +69,10 @@ export class FrameDecoder {
       );
     }
     this.maxFrameBytes = max;
+    this.parser = new FrameParser(
+      options.maxHeaderKeys ?? DEFAULT_MAX_HEADER_KEYS,
+      options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    );
   }
 
   /** Bytes of the current incomplete frame held by the decoder (0 between frames). */

@@ -24,7 +24,7 @@ const HEAD_PREFIX_BYTES = 16;
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /**
- * Encodes one frame: the TTHeader layout of spec section 1 followed by the payload.
+ * Encodes one frame: the TTHeader fixed header and header info, followed by the payload.
  * Equal to `concat(encodeFrameHead(frame), frame.payload)`. A result of 65 to 4096 bytes is a
  * view into a shared buffer (`byteOffset` may be non-zero): never use its `.buffer` alone.
  * @throws FrameEncodeError when a limit is exceeded; nothing is produced then.

@@ -23,6 +23,15 @@ export class FrameParser {
   private lastMethod = '';
 
   /**
+   * @param maxHeaderKeys most key/value pairs (string and int) in one frame.
+   * @param maxHeaderBytes most header info bytes in one frame.
+   */
+  constructor(
+    private readonly maxHeaderKeys = Infinity,
+    private readonly maxHeaderBytes = Infinity,
+  ) {}
+
+  /**
    * @param bytes holds the frame.
    * @param start offset of the magic (the byte after LENGTH).
    * @param length the frame's LENGTH: bytes from `start` to the end of the payload.
@@ -35,6 +44,11 @@ export class FrameParser {
       ((bytes[start + 6] as number) << 8) |
       (bytes[start + 7] as number);
     const infoBytes = (((bytes[start + 8] as number) << 8) | (bytes[start + 9] as number)) * 4;
+    if (infoBytes > this.maxHeaderBytes) {
+      throw new FrameDecodeError(
+        `header info of ${infoBytes} bytes exceeds maxHeaderBytes ${this.maxHeaderBytes}`,
+      );
+    }
     const infoStart = start + LENGTH_FIXED_BYTES;
     const infoEnd = infoStart + infoBytes;
     this.bytes = bytes;
@@ -59,6 +73,7 @@ export class FrameParser {
     let method = '';
     let intHeaders: Map<number, string> | undefined;
     let strHeaders: Map<string, string> | undefined;
+    let keys = 0;
     while (this.at < infoEnd) {
       const infoId = bytes[this.at++] as number;
       switch (infoId) {
@@ -66,6 +81,7 @@ export class FrameParser {
           break;
         case InfoId.KeyValue: {
           const count = this.readU16('string KV count');
+          keys = this.countKeys(keys, count);
           strHeaders ??= new Map();
           for (let i = 0; i < count; i++) {
             const key = this.readString('string KV key');
@@ -75,6 +91,7 @@ export class FrameParser {
         }
         case InfoId.IntKeyValue: {
           const count = this.readU16('int KV count');
+          keys = this.countKeys(keys, count);
           for (let i = 0; i < count; i++) {
             const key = this.readU16('int KV key');
             const valueLength = this.readU16('int KV value length');
@@ -113,6 +130,17 @@ export class FrameParser {
       strHeaders: strHeaders ?? EMPTY_STR_HEADERS,
       payload,
     };
+  }
+
+  /** Adds a block's pairs to those of the frame so far; too many is a decode error. */
+  private countKeys(sofar: number, count: number): number {
+    const keys = sofar + count;
+    if (keys > this.maxHeaderKeys) {
+      throw new FrameDecodeError(
+        `header has over ${this.maxHeaderKeys} keys (maxHeaderKeys): ${keys} declared so far`,
+      );
+    }
+    return keys;
   }
 
   private need(count: number, what: string): void {

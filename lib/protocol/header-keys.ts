@@ -1,5 +1,5 @@
 /**
- * String header keys that ttstream gives a meaning to (spec section 1.5).
+ * String header keys that ttstream gives a meaning to.
  * Kitex: `pkg/remote/trans/ttstream/{frame,exception}.go`, gopkg `ttheader/metakey.go`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * TTHeader wire constants used by TTHeader Streaming (spec section 1).
+ * TTHeader wire constants used by TTHeader Streaming.
  * gopkg: `protocol/ttheader/{encode,decode,utils}.go`.
  */
 
@@ -59,3 +59,15 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 /** The largest LENGTH the protocol allows: the top bit is reserved. */
 export const MAX_FRAME_LENGTH = 0x7fffffff;
+
+/**
+ * Default cap on the key/value pairs (string and int keys together) of one received frame. Kitex
+ * sends a few dozen (metainfo included); 43,000 keys is an attack, not a request.
+ */
+export const DEFAULT_MAX_HEADER_KEYS = 4096;
+
+/**
+ * Default cap on the header info bytes of one received frame: twice what any Kitex-compatible
+ * peer writes (gopkg before v0.1.8 wraps at 65,536), half of what the 16-bit size field allows.
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 128 * 1024;

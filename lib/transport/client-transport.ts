@@ -28,6 +28,10 @@ export interface ClientTransportOptions {
   readonly sendBuffer?: SendBufferLimits;
   /** Received bytes buffered per connection before reading pauses. Default 64 MiB. */
   readonly maxConnectionBufferBytes?: number;
+  /** Most key/value pairs in one received frame's header (more closes the connection, 12004). Default 4096. */
+  readonly maxHeaderKeys?: number;
+  /** Most header info bytes in one received frame, likewise. Default 128 KiB. */
+  readonly maxHeaderBytes?: number;
   /**
    * Bytes queued for one connection (writer plus socket) below which `send()` resolves at once.
    * Default 256 KiB (`DEFAULT_WRITER_HIGH_WATER_MARK`).
@@ -94,6 +98,8 @@ export class TTStreamClientTransport extends EventEmitter<ClientTransportEvents>
       maxFrameBytes: options.maxFrameBytes,
       maxConnectionBufferBytes: options.maxConnectionBufferBytes,
       writeHighWaterMark: options.writeHighWaterMark,
+      maxHeaderKeys: options.maxHeaderKeys,
+      maxHeaderBytes: options.maxHeaderBytes,
       onConnect: (connection) => {
         this.emit('connect', connection.connection.socket);
       },

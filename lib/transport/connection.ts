@@ -22,6 +22,10 @@ export interface ConnectionOptions {
    * Default `DEFAULT_WRITER_HIGH_WATER_MARK` (256 KiB).
    */
   readonly writeHighWaterMark?: number;
+  /** Most key/value pairs in one received frame's header. Default 4096. */
+  readonly maxHeaderKeys?: number;
+  /** Most header info bytes in one received frame. Default 128 KiB. */
+  readonly maxHeaderBytes?: number;
 }
 
 /** What a connection reports to its owner. */
@@ -65,7 +69,11 @@ export class Connection {
       maxFrameBytes,
       highWaterMark: options.writeHighWaterMark,
     });
-    this.decoder = new FrameDecoder({ maxFrameBytes });
+    this.decoder = new FrameDecoder({
+      maxFrameBytes,
+      maxHeaderKeys: options.maxHeaderKeys,
+      maxHeaderBytes: options.maxHeaderBytes,
+    });
     socket.on('data', (chunk: Buffer) => {
       this.onData(chunk);
     });

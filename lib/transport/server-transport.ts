@@ -45,6 +45,13 @@ export interface ServerTransportOptions {
   /** Received bytes buffered per connection before reading pauses. Default 64 MiB. */
   readonly maxConnectionBufferBytes?: number;
   /**
+   * Most key/value pairs in one received frame's header; a frame with more closes its connection
+   * (12004). Default 4096: Kitex sends a few dozen.
+   */
+  readonly maxHeaderKeys?: number;
+  /** Most header info bytes in one received frame, likewise. Default 128 KiB. */
+  readonly maxHeaderBytes?: number;
+  /**
    * Bytes queued for one connection (writer plus socket) below which `send()` resolves at once.
    * Default 256 KiB (`DEFAULT_WRITER_HIGH_WATER_MARK`).
    */
@@ -58,7 +65,7 @@ export interface ServerTransportOptions {
   readonly mapError?: (error: unknown) => unknown;
   /**
    * Run handlers inside {@link streamScope}, so client streams they open are cancelled with them
-   * (spec 4.4). Default: on once the process has created a client (`TTStreamClientTransport` or
+   * (cascade). Default: on once the process has created a client (`TTStreamClientTransport` or
    * `TTStreamClient`), off before, since a handler can only call downstream through one; on
    * Node 20 the scope costs AsyncLocalStorage's promise hooks (~340 B heap per idle stream, and
    * CPU on every promise). `true` forces it on (a client created inside a handler cascades too),
@@ -184,7 +191,7 @@ export class TTStreamServerTransport
   }
 
   /**
-   * Graceful shutdown (DESIGN.md policy 7): stop accepting, answer new streams with an "is
+   * Graceful shutdown: stop accepting, answer new streams with an "is
    * shutting down" exception, let running streams finish for `gracePeriodMs`, then reset the rest
    * (RST, handlers aborted with 12013) and close every connection after flushing.
    */
@@ -240,6 +247,8 @@ export class TTStreamServerTransport
       maxFrameBytes: this.options.maxFrameBytes,
       maxConnectionBufferBytes: this.options.maxConnectionBufferBytes,
       writeHighWaterMark: this.options.writeHighWaterMark,
+      maxHeaderKeys: this.options.maxHeaderKeys,
+      maxHeaderBytes: this.options.maxHeaderBytes,
     });
     this.connections.add(connection);
     this.accepted++;
@@ -271,7 +280,7 @@ export class TTStreamServerTransport
     const stream = new ServerStream(frame, route, this.streamSettings, connection);
     const replaced = connection.add(stream as unknown as ServerStream<never, never>);
     if (replaced !== undefined) {
-      // DESIGN.md policy 8: the old stream is cancelled (12002), silently; the new one opens.
+      // A HEADER reusing an open stream id: the old stream is reset (12002) silently.
       replaced.reset(
         new TTStreamError(TTStreamErrorCode.UnexpectedHeader, {
           side: 'server',
@@ -286,10 +295,9 @@ export class TTStreamServerTransport
     // stream); a synchronous throw counts as a rejection.
     let outcome: unknown;
     try {
-      outcome =
-        shouldCascade(this.options.cascade)
-          ? streamScope.run(stream, handler, stream)
-          : handler(stream);
+      outcome = shouldCascade(this.options.cascade)
+        ? streamScope.run(stream, handler, stream)
+        : handler(stream);
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as is
       outcome = Promise.reject(error);

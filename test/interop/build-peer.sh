@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Kitex reference peer (server, client, tap, framediff) into test/interop/kitex-peer/bin/.
+# Builds the Kitex reference peer (server, client, tap, framediff, headerbench) into test/interop/kitex-peer/bin/.
 # Needs Go >= 1.21; modules come from the Go module proxy and are checked against go.sum.
 set -euo pipefail
 
@@ -25,7 +25,7 @@ cd "$peer"
 # go.sum is complete, so no checksum-database lookup is needed; -mod=readonly makes a stale
 # go.mod/go.sum an error instead of a silent rewrite.
 export GOFLAGS="${GOFLAGS:-} -mod=readonly"
-for cmd in server client tap framediff; do
+for cmd in server client tap framediff headerbench; do
   timeout 600 go build -o "bin/$cmd" "./cmd/$cmd" || fail "go build ./cmd/$cmd failed"
 done
 echo "build-peer: built $(ls bin | tr '\n' ' ')in $peer/bin ($gov)"

@@ -8,8 +8,14 @@ import { concat, loadFixture, u16, u32 } from './helpers.js';
 /** Spec vector V2: a DATA frame with a 10-byte payload. */
 export const V2 = loadFixture('v2-data.hex');
 
+/**
+ * The catalogue describes what the wire allows, so its decoders take the header caps up to the
+ * wire's own bounds (header-limits.spec.ts tests the default caps).
+ */
+const WIRE_BOUNDS = { maxHeaderKeys: Infinity, maxHeaderBytes: Infinity };
+
 /** Decodes `bytes` in one push and expects the decoder to be drained. */
-export function decode(bytes: Uint8Array, decoder = new FrameDecoder()): Frame[] {
+export function decode(bytes: Uint8Array, decoder = new FrameDecoder(WIRE_BOUNDS)): Frame[] {
   const frames = decoder.push(bytes);
   expect(decoder.bufferedBytes).toBe(0);
   return frames;
@@ -23,7 +29,10 @@ export function decodeOne(bytes: Uint8Array): Frame {
 }
 
 /** The FrameDecodeError raised by pushing `bytes` (fails the test if none). */
-export function decodeError(bytes: Uint8Array, decoder = new FrameDecoder()): FrameDecodeError {
+export function decodeError(
+  bytes: Uint8Array,
+  decoder = new FrameDecoder(WIRE_BOUNDS),
+): FrameDecodeError {
   try {
     decoder.push(bytes);
   } catch (error) {
