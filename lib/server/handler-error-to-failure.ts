@@ -8,7 +8,7 @@ import {
   TTStreamError,
 } from '../errors/index.js';
 
-/** How handler failures become trailers (DESIGN.md, protocol policy 1). */
+/** How handler failures become trailers (see {@link handlerErrorToFailure}). */
 export interface TTStreamExceptionMappingOptions {
   /**
    * `biz-status` (default): an `HttpException` (ValidationPipe's included) becomes a business

@@ -21,7 +21,7 @@ export interface TTStreamServerOptions {
   readonly gracefulShutdownMs?: number;
   /**
    * Messages a handler's Observable may emit ahead of the connection before its stream is failed
-   * (DESIGN.md policy 6). AsyncIterable results are pulled and never run ahead. Default 1024.
+   * (reset with 12011). AsyncIterable results are pulled and never run ahead. Default 1024.
    */
   readonly outboundHighWaterMark?: number;
   /** How handler failures become trailers when no filter of yours handled them. */

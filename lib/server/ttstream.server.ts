@@ -60,7 +60,7 @@ interface StreamExtras {
  *
  * Each IDL method with a handler is served in its IDL mode; an IDL method without one answers
  * UnknownMethod. `listen` fails when a handler names a method the IDL lacks or asks for another
- * mode. Handler failures end the stream per DESIGN.md policy 1.
+ * mode. A handler's failure ends the stream as `handlerErrorToFailure` describes.
  */
 export class TTStreamServer
   extends Server<TTStreamServerEvents, TTStreamServerStatus>

@@ -20,8 +20,8 @@ export const DEFAULT_OUTBOUND_HIGH_WATER_MARK = 1024;
  * Writes what a handler returned: an Observable (each value, in order, one `send` at a time), an
  * AsyncIterable (pulled one item per completed `send`, also when an Observable emits one) or a
  * plain value (undefined: nothing). An Observable may run ahead of the socket by `highWaterMark`
- * messages; past that the handler is unsubscribed and the stream reset (RST 12011, DESIGN.md
- * policy 6). Resolves on completion; rejects with the Observable's error after the messages
+ * messages; past that the handler is unsubscribed and the stream reset (RST 12011).
+ * Resolves on completion; rejects with the Observable's error after the messages
  * emitted before it were written, or with the sink's abort reason.
  * @internal not covered by semver
  */

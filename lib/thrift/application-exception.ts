@@ -7,7 +7,7 @@ import { TType } from './ttype.js';
 
 /**
  * A TApplicationException wrapped in a strict Binary message, as a TRAILER or RST payload
- * carries it (spec section 4.2): the message's method name and seq id (= stream id), and the
+ * carries it: the message's method name and seq id (= stream id), and the
  * exception's type id and message.
  */
 export interface TApplicationExceptionMessage {

@@ -28,7 +28,7 @@ let spareWriter: BinaryWriter | undefined;
 
 /**
  * A codec for one bare Thrift Binary struct, the DATA payload of TTHeader Streaming: no
- * message envelope, no args/result wrapper (spec section 2.1).
+ * message envelope, no args/result wrapper.
  *
  * `encode` writes fields in Kitex's order (fixed-length fields first), default-requiredness
  * fields always (their IDL default or zero value when unset) and optional ones when set; it

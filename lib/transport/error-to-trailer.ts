@@ -31,8 +31,9 @@ export interface TrailerFromErrorOptions {
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
 
 /**
- * DESIGN.md policy 1. `undefined` (success): nothing. Anything `fromBizStatusError` recognises:
- * `biz-status`, `biz-message` and (when extra is defined) compact JSON `biz-extra`, no payload.
+ * The TRAILER for how a handler ended. `undefined` (success): nothing. Anything
+ * `fromBizStatusError` recognises: `biz-status`, `biz-message` and (when extra is defined)
+ * compact JSON `biz-extra`, no payload.
  * An {@link ApplicationException}: its type id and message. Another `TTStreamError`: its code and
  * full message, as Kitex does for its Exception. Anything else: type 6 with `biz error: <message>`.
  */

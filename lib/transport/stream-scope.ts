@@ -16,7 +16,7 @@ export interface CascadeParent {
 /**
  * The server stream whose handler is running. The server runs each handler inside
  * `streamScope.run(stream, ...)`; `openStream` on a client reads it, so a downstream call made by
- * a handler is cancelled with it (spec section 4.4) without manual plumbing.
+ * a handler is cancelled with it without manual plumbing.
  */
 export const streamScope = new AsyncLocalStorage<CascadeParent>();
 

@@ -1,5 +1,5 @@
 /**
- * Stream states and transitions of spec sections 3.4 (client) and 3.5 (server), as pure tables.
+ * Stream states and transitions of the client and the server side, as pure tables.
  * Kitex: `stream_client.go`, `stream_server.go` (`streamState*`).
  */
 export const StreamState = {

@@ -20,7 +20,7 @@ export const RST_DEFAULT_TYPE_ID = 13;
 const RST_DEFAULT_MESSAGE = 'rst';
 
 /**
- * The outcome a TRAILER carries (spec section 3.4): an {@link ApplicationException} (12001) for
+ * The outcome a TRAILER carries: an {@link ApplicationException} (12001) for
  * an exception payload (12004 when it cannot be decoded), a {@link BizStatusError} for a non-zero
  * int32 `biz-status` (12003 for a bad `biz-extra`), or undefined for a normal end. The payload
  * wins over biz keys.

@@ -1,5 +1,5 @@
 // The reference service of the interop suite, the sample app and the benchmarks.
-// Behaviour: ../../../shared/spec/echo-service.md (also summarised in README.md).
+// Behaviour: sample/server/echo.controller.ts (each method's doc comment says what it does).
 namespace go echo
 
 struct Request {

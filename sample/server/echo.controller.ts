@@ -5,7 +5,7 @@ import { BizStatusError, StreamPattern, type TTStreamContext } from '../../lib/i
 import { type Request, type Response, type TestServiceHandler } from '../generated/echo.js';
 
 /**
- * The reference `TestService` (shared spec `echo-service.md`): every stream's HEADER carries
+ * The reference `TestService` of the interop suite: every stream's HEADER carries
  * `x-handler` = `TestService.<Method>` and its TRAILER `x-sent` = the number of messages sent.
  */
 @Controller()

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import ts from 'typescript';
-import { quickStart } from '../../../sample/quick-start.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const QUICK_START = resolve(process.cwd(), 'sample/quick-start.ts');
 
@@ -30,8 +30,21 @@ describe('the README quick start (sample/quick-start.ts)', () => {
     expect(diagnostics).toEqual([]);
   }, 60_000);
 
-  it('runs: serves and calls TestService.EchoServer', async () => {
-    expect(await quickStart()).toEqual([0, 1, 2].map((index) => ({ message: 'hello', index })));
+  it('runs as pasted: loading the file serves, calls and prints the responses', async () => {
+    const expected = [0, 1, 2].map((index) => ({ message: 'hello', index }));
+    const printed: unknown[][] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      printed.push(args);
+    });
+    try {
+      // The file ends with a call of quickStart() that prints its result.
+      const { quickStart } = await import('../../../sample/quick-start.js');
+      await waitFor(() => printed.length > 0, 'the quick start to print');
+      expect(printed).toEqual([[expected]]);
+      expect(await quickStart()).toEqual(expected);
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('is what the README shows, wherever it shows a @StreamPattern example', () => {
@@ -40,6 +53,7 @@ describe('the README quick start (sample/quick-start.ts)', () => {
       .map((m) => (m[1] ?? '').trim())
       .filter((code) => code.includes('@StreamPattern(') && code.includes('quickStart'));
     const published = asPublished(readFileSync(QUICK_START, 'utf8'));
+    expect(blocks).toHaveLength(1);
     for (const block of blocks) expect(block).toBe(published);
   });
 });

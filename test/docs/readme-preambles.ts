@@ -1,0 +1,23 @@
+/**
+ * Context for README code blocks that are fragments. A block preceded by the HTML comment
+ * `<!-- readme-preamble: name -->` (names separated by commas) is type-checked with these texts
+ * in front of it. Keep them to imports and `declare`s: they stand for what the reader already has.
+ */
+export const README_PREAMBLES: Readonly<Record<string, string>> = {
+  // "Server and client, next to Kitex": a controller and a client call side by side.
+  'kitex-comparison': `
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import {
+  ApplicationException,
+  BizStatusError,
+  fromBizStatusError,
+  StreamPattern,
+  type TTStreamClient,
+  type TTStreamContext,
+  type TTStreamServiceClient,
+} from 'nestjs-ttstream';
+import { type Request, type TestServiceClient } from './generated/echo.js';
+declare const client: TTStreamClient;
+`,
+};
