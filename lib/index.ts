@@ -38,6 +38,9 @@ export {
   type SendBufferLimits,
   DEFAULT_SEND_BUFFER,
   type TransportAddress,
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_CONNECTIONS,
   type TcpAddress,
   type UnixAddress,
 } from './transport/index.js';

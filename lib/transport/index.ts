@@ -23,6 +23,11 @@ export {
   type ServerTransportStats,
   type ServerTransportEvents,
 } from './server-transport.js';
+export {
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_CONNECTIONS,
+} from './server-limits.js';
 export { ServerStream, type StreamMode } from './server-stream.js';
 export { type StreamHandler, type StreamRoute } from './server-router.js';
 export {

@@ -21,6 +21,8 @@ export interface ServerConnectionOwner {
   onConnectionClose(connection: ServerConnection, error: unknown): void;
   /** The connection's last stream ended. */
   onConnectionIdle(connection: ServerConnection): void;
+  /** `count` streams left the connection (ended, or failed with it). */
+  streamsEnded(count: number): void;
 }
 
 /** Options of a server connection. @internal not covered by semver */
@@ -100,6 +102,7 @@ export class ServerConnection implements ServerStreamLink {
 
   release(stream: AnyServerStream): void {
     if (!this.registry.delete(stream)) return;
+    this.owner.streamsEnded(1);
     if (this.registry.size === 0) {
       this.armIdle();
       this.owner.onConnectionIdle(this);
@@ -142,6 +145,7 @@ export class ServerConnection implements ServerStreamLink {
   private onClose(error: unknown): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    this.owner.streamsEnded(this.registry.size);
     this.registry.failAll(
       // Kitex's text has no side tag here: `[ttstream error, code=12013] canceled by connection closed`.
       new TTStreamError(TTStreamErrorCode.CanceledByConnectionClose, { cause: error }),

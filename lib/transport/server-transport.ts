@@ -25,6 +25,11 @@ import {
 } from './server-stream.js';
 import { shouldCascade, streamScope } from './stream-scope.js';
 import { describeValue } from './to-error.js';
+import {
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_STREAMS,
+} from './server-limits.js';
 
 const noop = (): void => undefined;
 
@@ -32,8 +37,18 @@ const noop = (): void => undefined;
 export interface ServerTransportOptions {
   /** Close connections that have had no stream for this long; 0 disables. Default 600 000 ms (Kitex's 10 min). */
   readonly idleTimeoutMs?: number;
-  /** Streams per connection; one more gets a HEADER and an exception TRAILER. Default unlimited. */
+  /**
+   * Streams per connection; one more gets a HEADER and an exception TRAILER (`too many concurrent
+   * streams`). Default 10,000.
+   */
   readonly maxConcurrentStreams?: number;
+  /** Streams of the whole server; one more is refused the same way. Default 50,000. */
+  readonly maxStreams?: number;
+  /**
+   * Connections held at once; one more is closed as soon as it is accepted (an `error` event says
+   * so). Default 10,000.
+   */
+  readonly maxConnections?: number;
   /** Graceful shutdown: how long in-flight streams may run after `close()`. Default 5000 ms. */
   readonly gracePeriodMs?: number;
   /** Largest frame (LENGTH field) sent or accepted. Default 16 MiB. */
@@ -122,6 +137,8 @@ export class TTStreamServerTransport
   private server: Server | undefined;
   private closing: Promise<void> | undefined;
   private handlers = 0;
+  /** Streams registered on all connections (kept as a count: summing per HEADER is O(connections)). */
+  private liveStreams = 0;
   private accepted = 0;
   private skippedClosed = 0;
   private readonly handlersIdle: (() => void)[] = [];
@@ -160,6 +177,17 @@ export class TTStreamServerTransport
       };
       if (isUnixAddress(address)) server.listen(address.path, done);
       else server.listen(address.port, address.host, done);
+    });
+    server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
+      const peer =
+        data?.remoteAddress === undefined
+          ? undefined
+          : `${data.remoteAddress}:${data.remotePort ?? 0}`;
+      this.reportError(
+        new Error(`connection refused: ${server.maxConnections} connections open (maxConnections)`),
+        peer,
+      );
     });
     server.on('error', (error) => {
       debug('server error: %s', error.message);
@@ -261,9 +289,13 @@ export class TTStreamServerTransport
       refuse(connection, frame, TApplicationExceptionType.InternalError, 'server is shutting down');
       return;
     }
-    const max = this.options.maxConcurrentStreams;
-    if (max !== undefined && connection.streamCount >= max) {
-      const message = `too many concurrent streams (limit ${max})`;
+    const max = this.options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
+    const maxStreams = this.options.maxStreams ?? DEFAULT_MAX_STREAMS;
+    if (connection.streamCount >= max || this.liveStreams >= maxStreams) {
+      const message =
+        connection.streamCount >= max
+          ? `too many concurrent streams (limit ${max})`
+          : `too many concurrent streams on the server (limit ${maxStreams})`;
       refuse(connection, frame, TApplicationExceptionType.InternalError, message);
       return;
     }
@@ -279,7 +311,8 @@ export class TTStreamServerTransport
     const { handler, route } = found.route;
     const stream = new ServerStream(frame, route, this.streamSettings, connection);
     const replaced = connection.add(stream as unknown as ServerStream<never, never>);
-    if (replaced !== undefined) {
+    if (replaced === undefined) this.liveStreams++;
+    else {
       // A HEADER reusing an open stream id: the old stream is reset (12002) silently.
       replaced.reset(
         new TTStreamError(TTStreamErrorCode.UnexpectedHeader, {
@@ -325,6 +358,11 @@ export class TTStreamServerTransport
     this.skippedClosed += connection.connection.skippedFrames;
     this.connections.delete(connection);
     this.notifyIfNoStreams();
+  }
+
+  /** @internal */
+  streamsEnded(count: number): void {
+    this.liveStreams -= count;
   }
 
   /** @internal */
