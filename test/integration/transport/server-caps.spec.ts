@@ -97,8 +97,12 @@ describe('server caps', () => {
     third.on('error', () => undefined);
     let timer: NodeJS.Timeout | undefined;
     const closed = await new Promise<boolean>((resolve) => {
-      third.on('close', () => resolve(true));
-      timer = setTimeout(() => resolve(false), 3000);
+      third.on('close', () => {
+        resolve(true);
+      });
+      timer = setTimeout(() => {
+        resolve(false);
+      }, 3000);
     });
     clearTimeout(timer);
     third.destroy();
