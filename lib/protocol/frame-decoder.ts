@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_HEADER_KEYS,
   FIXED_HEADER_BYTES,
+  LENGTH_FIXED_BYTES,
   MAX_FRAME_LENGTH,
   MIN_FRAME_LENGTH,
 } from './ttheader-constants.js';
@@ -16,7 +17,7 @@ export interface FrameDecoderOptions {
   /**
    * Largest LENGTH field (bytes after the 4-byte length prefix) accepted; a frame declaring more
    * is rejected as soon as its 4 length bytes arrive. Default: {@link DEFAULT_MAX_FRAME_BYTES}
-   * (16 MiB). Must be an integer between 14 and 0x7FFFFFFF.
+   * (64 MiB). Must be an integer between 14 and 0x7FFFFFFF.
    */
   readonly maxFrameBytes?: number;
   /**
@@ -29,6 +30,13 @@ export interface FrameDecoderOptions {
    * Default {@link DEFAULT_MAX_HEADER_BYTES} (128 KiB).
    */
   readonly maxHeaderBytes?: number;
+  /**
+   * What to do with a frame whose LENGTH exceeds `maxFrameBytes`. `fail` (default): a
+   * FrameDecodeError, the decoder is dead. `skip`: its fixed header and header info are decoded
+   * as usual, its payload is read past without being kept, and the frame is returned with an
+   * empty payload and `oversize` set to its LENGTH, so that only its stream is refused.
+   */
+  readonly oversize?: 'fail' | 'skip';
 }
 
 // Chunks shorter than this are copied byte by byte: cheaper than a subarray + set.
@@ -59,6 +67,11 @@ export class FrameDecoder {
   private bodyLength = 0;
   private frameLength = 0;
   private error: FrameDecodeError | undefined;
+  private readonly skipOversize: boolean;
+  /** LENGTH of the oversize frame whose head is being read (0: none). */
+  private oversizeLength = 0;
+  /** Payload bytes of an oversize frame still to read past. */
+  private skipBytes = 0;
 
   /** @throws RangeError when `maxFrameBytes` is not an integer in [14, 0x7FFFFFFF]. */
   constructor(options: FrameDecoderOptions = {}) {
@@ -69,6 +82,7 @@ export class FrameDecoder {
       );
     }
     this.maxFrameBytes = max;
+    this.skipOversize = options.oversize === 'skip';
     this.parser = new FrameParser(
       options.maxHeaderKeys ?? DEFAULT_MAX_HEADER_KEYS,
       options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
@@ -103,6 +117,11 @@ export class FrameDecoder {
    */
   end(): void {
     if (this.error !== undefined) throw this.error;
+    if (this.skipBytes > 0) {
+      this.fail(
+        new FrameDecodeError(`truncated frame: input ended ${this.skipBytes} bytes before its end`),
+      );
+    }
     const buffered = this.bufferedBytes;
     if (buffered === 0) return;
     const expected = this.body === undefined ? '' : ` of ${4 + this.frameLength}`;
@@ -122,8 +141,13 @@ export class FrameDecoder {
   private consume(chunk: Uint8Array, frames: Frame[]): void {
     const size = chunk.length;
     let pos = 0;
+    const lengthCap = this.skipOversize ? MAX_FRAME_LENGTH : this.maxFrameBytes;
     while (pos < size) {
-      if (this.body !== undefined) {
+      if (this.skipBytes > 0) {
+        const skipped = Math.min(this.skipBytes, size - pos);
+        this.skipBytes -= skipped;
+        pos += skipped;
+      } else if (this.body !== undefined) {
         const take = Math.min(this.frameLength - this.bodyLength, size - pos);
         const body = this.reserve(this.bodyLength + take);
         copy(chunk, pos, body, this.bodyLength, take);
@@ -132,13 +156,14 @@ export class FrameDecoder {
         if (this.bodyLength === this.frameLength) {
           this.body = undefined;
           this.bodyLength = 0;
-          frames.push(this.parser.parse(body, 0, this.frameLength));
+          frames.push(this.finishFrame(body, 0));
         }
       } else if (this.prefixLength === 0 && size - pos >= FIXED_HEADER_BYTES) {
         // Zero-copy path: the fixed header is in this chunk, and often the whole frame is.
-        const length = checkFixedHeader(chunk, pos, FIXED_HEADER_BYTES, this.maxFrameBytes);
+        const declared = checkFixedHeader(chunk, pos, FIXED_HEADER_BYTES, lengthCap);
+        const length = this.headLength(chunk, pos, declared);
         if (size - pos - 4 >= length) {
-          frames.push(this.parser.parse(chunk, pos + 4, length));
+          frames.push(this.finishFrame(chunk, pos + 4, length));
           pos += 4 + length;
         } else {
           const take = size - pos - 4;
@@ -151,8 +176,9 @@ export class FrameDecoder {
         copy(chunk, pos, this.prefix, this.prefixLength, take);
         this.prefixLength += take;
         pos += take;
-        const length = checkFixedHeader(this.prefix, 0, this.prefixLength, this.maxFrameBytes);
+        const declared = checkFixedHeader(this.prefix, 0, this.prefixLength, lengthCap);
         if (this.prefixLength === FIXED_HEADER_BYTES) {
+          const length = this.headLength(this.prefix, 0, declared);
           // LENGTH >= 14, so the body always needs more than the 10 prefix bytes it starts with.
           copy(
             this.prefix,
@@ -166,6 +192,27 @@ export class FrameDecoder {
         }
       }
     }
+  }
+
+  /**
+   * The bytes of the frame to keep after LENGTH: all of them, or for an oversize frame (skip
+   * mode) its fixed part and header info only, its payload being read past afterwards.
+   */
+  private headLength(bytes: Uint8Array, at: number, declared: number): number {
+    if (declared <= this.maxFrameBytes) return declared;
+    const words = ((bytes[at + 12] as number) << 8) | (bytes[at + 13] as number);
+    this.oversizeLength = declared;
+    return LENGTH_FIXED_BYTES + words * 4;
+  }
+
+  /** Parses the kept bytes; an oversize frame gets `oversize` and its payload is skipped next. */
+  private finishFrame(bytes: Uint8Array, start: number, length = this.frameLength): Frame {
+    const frame = this.parser.parse(bytes, start, length);
+    const oversize = this.oversizeLength;
+    if (oversize === 0) return frame;
+    this.oversizeLength = 0;
+    this.skipBytes = oversize - length;
+    return { ...frame, oversize };
   }
 
   /** Starts buffering a frame whose fixed header is valid; `first` bytes are about to arrive. */

@@ -18,6 +18,12 @@ export interface Frame {
   readonly strHeaders: ReadonlyMap<string, string>;
   /** The payload (a Thrift struct for DATA, a TApplicationException message for TRAILER/RST). */
   readonly payload: Uint8Array;
+  /**
+   * Set only by a decoder that skips oversize payloads: the frame declared this LENGTH, over its
+   * `maxFrameBytes`, so its payload was read past and dropped (`payload` is empty). The stream it
+   * belongs to should be refused or reset; the connection is fine.
+   */
+  readonly oversize?: number;
 }
 
 /** What the encoder takes: a {@link Frame} whose maps and payload may be omitted. */

@@ -54,8 +54,11 @@ export const MAX_HEADER_STRING_BYTES = 65535;
 /** Largest number of pairs in one KV block: the count is a u16. */
 export const MAX_HEADER_PAIRS = 65535;
 
-/** Default cap on a frame's LENGTH field accepted by the decoder: 16 MiB. */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * Default cap on a frame's LENGTH field: 64 MiB. Kitex has no cap and accepts 17 and 20 MiB
+ * messages; a transport refuses a larger frame for its stream only, reading past its payload.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The largest LENGTH the protocol allows: the top bit is reserved. */
 export const MAX_FRAME_LENGTH = 0x7fffffff;

@@ -8,6 +8,7 @@ import { debug } from './debug.js';
 import { Deferred } from './deferred.js';
 import { StreamRegistry } from './stream-registry.js';
 import { describeValue } from './to-error.js';
+import { oversizeFrameError } from './oversize-frame.js';
 
 type AnyClientStream = ClientStream<never, never>;
 
@@ -158,6 +159,10 @@ export class ClientConnection implements ClientStreamLink {
     const stream = this.registry.get(frame.streamId);
     if (stream === undefined) {
       debug('client: dropping frame type %d for unknown stream %d', frame.type, frame.streamId);
+      return;
+    }
+    if (frame.oversize !== undefined) {
+      stream.cancel(oversizeFrameError('client', frame, this.connection.maxFrameBytes));
       return;
     }
     stream.onFrame(frame);

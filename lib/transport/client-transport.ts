@@ -20,7 +20,7 @@ export interface ClientTransportOptions {
   readonly dialTimeoutMs?: number;
   /** Own service name: the `ttscp` cancel path of RSTs this client sends. Default none. */
   readonly serviceName?: string;
-  /** Largest frame (LENGTH field) sent or accepted. Default 16 MiB. */
+  /** Largest frame (LENGTH field) sent or accepted; a larger incoming frame resets its stream only. Default 64 MiB. */
   readonly maxFrameBytes?: number;
   /** Per-stream receive buffer; a stream whose consumer falls behind is reset (12011). */
   readonly recvBuffer?: RecvBufferLimits;

@@ -10,7 +10,7 @@ import { FrameWriter } from './frame-writer.js';
 
 /** Options shared by both ends' connections. */
 export interface ConnectionOptions {
-  /** Largest frame (LENGTH field) accepted or sent. Default 16 MiB. */
+  /** Largest frame (LENGTH field) accepted or sent. Default 64 MiB. */
   readonly maxFrameBytes?: number;
   /**
    * Received payload bytes buffered by all streams of the connection before reading from the
@@ -57,6 +57,8 @@ export class Connection {
   private readonly maxBufferBytes: number;
   /** Frames of unknown types skipped so far. */
   skippedFrames = 0;
+  /** The LENGTH cap of received and sent frames. */
+  readonly maxFrameBytes: number;
 
   constructor(
     readonly socket: Socket,
@@ -69,8 +71,11 @@ export class Connection {
       maxFrameBytes,
       highWaterMark: options.writeHighWaterMark,
     });
+    this.maxFrameBytes = maxFrameBytes;
     this.decoder = new FrameDecoder({
       maxFrameBytes,
+      // A frame over the cap costs only its stream (the connection reads past its payload).
+      oversize: 'skip',
       maxHeaderKeys: options.maxHeaderKeys,
       maxHeaderBytes: options.maxHeaderBytes,
     });

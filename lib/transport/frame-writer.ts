@@ -22,7 +22,7 @@ export type FrameSink = Pick<
 
 /** Options of {@link FrameWriter}. */
 export interface FrameWriterOptions {
-  /** Largest LENGTH field of an outgoing frame; bigger frames are refused locally. Default 16 MiB. */
+  /** Largest LENGTH field of an outgoing frame; bigger frames are refused locally. Default 64 MiB. */
   readonly maxFrameBytes?: number;
   /**
    * Bytes queued here plus bytes buffered in the socket up to which `write()` resolves at once

@@ -7,6 +7,7 @@ import { debug } from './debug.js';
 import type { ServerStream, ServerStreamLink } from './server-stream.js';
 import { StreamRegistry } from './stream-registry.js';
 import { setLongTimeout } from './long-timeout.js';
+import { oversizeFrameError } from './oversize-frame.js';
 
 type AnyServerStream = ServerStream<never, never>;
 
@@ -137,6 +138,10 @@ export class ServerConnection implements ServerStreamLink {
     const stream = this.registry.get(frame.streamId);
     if (stream === undefined) {
       debug('server: dropping frame type %d for unknown stream %d', frame.type, frame.streamId);
+      return;
+    }
+    if (frame.oversize !== undefined) {
+      stream.reset(oversizeFrameError('server', frame, this.connection.maxFrameBytes));
       return;
     }
     stream.onFrame(frame);

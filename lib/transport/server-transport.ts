@@ -30,6 +30,7 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_STREAMS,
 } from './server-limits.js';
+import { oversizeFrameError } from './oversize-frame.js';
 
 const noop = (): void => undefined;
 
@@ -51,7 +52,7 @@ export interface ServerTransportOptions {
   readonly maxConnections?: number;
   /** Graceful shutdown: how long in-flight streams may run after `close()`. Default 5000 ms. */
   readonly gracePeriodMs?: number;
-  /** Largest frame (LENGTH field) sent or accepted. Default 16 MiB. */
+  /** Largest frame (LENGTH field) sent or accepted; a larger incoming frame resets its stream only. Default 64 MiB. */
   readonly maxFrameBytes?: number;
   /** Per-stream receive buffer; a handler that falls behind gets its stream reset (12011). */
   readonly recvBuffer?: RecvBufferLimits;
@@ -287,6 +288,11 @@ export class TTStreamServerTransport
   onStreamHeader(connection: ServerConnection, frame: Frame): void {
     if (this.closing !== undefined) {
       refuse(connection, frame, TApplicationExceptionType.InternalError, 'server is shutting down');
+      return;
+    }
+    if (frame.oversize !== undefined) {
+      const { detail } = oversizeFrameError('server', frame, connection.connection.maxFrameBytes);
+      refuse(connection, frame, TApplicationExceptionType.ProtocolError, detail);
       return;
     }
     const max = this.options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;

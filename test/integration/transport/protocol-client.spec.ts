@@ -167,13 +167,17 @@ describe('protocol robustness: our client -> raw server', () => {
     expect(await collect(stream)).toEqual(['ok']);
   });
 
-  it('P-4 an incoming frame over maxFrameBytes ends the connection with 12004', async () => {
+  it('P-4 an incoming frame over maxFrameBytes fails its stream with 12004, and only it', async () => {
     await start({ maxFrameBytes: 1024 });
     const { stream, peer } = await opened();
     peer.send(dataFrame(stream.streamId, 'Echo', 'x'.repeat(4000)));
-    expect(((await rejectionOf(stream.done)) as TTStreamError).kind).toBe(
-      TTStreamErrorCode.IllegalFrame,
-    );
+    const error = (await rejectionOf(stream.done)) as TTStreamError;
+    expect(error.kind).toBe(TTStreamErrorCode.IllegalFrame);
+    expect(error.message).toMatch(/frame of 40\d\d bytes exceeds maxFrameBytes 1024/);
+    // The stream is reset (RST to the server); the connection stays open.
+    const frames = await peer.waitFrames(stream.streamId, 2);
+    expect(frames.map((f) => f.type)).toContain(FrameType.Rst);
+    expect(peer.closed).toBe(false);
   });
 
   it('P-4 an outgoing frame over maxFrameBytes fails that send locally and writes nothing', async () => {

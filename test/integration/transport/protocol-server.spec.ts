@@ -167,20 +167,35 @@ describe('protocol robustness: raw client -> our server', () => {
     expect(Buffer.from(frames[1]!.payload).toString()).toBe('slow');
   });
 
-  it('P-4 an oversized LENGTH is rejected from the 14-byte prefix', async () => {
+  it('P-4 a DATA frame over maxFrameBytes resets its stream only; the payload is read past', async () => {
     const raw = await start({ maxFrameBytes: 1024 });
     await twoHealthyStreams(raw);
-    const prefix = encodeFrame(dataFrame(1, HOLD.bidirectional, 'x'.repeat(2000))).subarray(0, 14);
-    raw.sendBytes(prefix);
-    await expectConnectionKilled(raw);
+    raw.send(dataFrame(1, HOLD.bidirectional, 'x'.repeat(2000)));
+    const [rst] = (await raw.waitFrames(1, 1)).filter((f) => f.type === FrameType.Rst);
+    expect(rst).toBeDefined();
+    expect(decodeApplicationExceptionMessage(rst!.payload)).toMatchObject({
+      typeId: TTStreamErrorCode.IllegalFrame,
+      message: expect.stringContaining('frame of 2034 bytes exceeds maxFrameBytes 1024'),
+    });
+    expect(((await records[0]!.ended) as TTStreamError).kind).toBe(TTStreamErrorCode.IllegalFrame);
+    // The connection and its other stream go on.
+    raw.send(dataFrame(3, HOLD.bidirectional, 'still here'));
+    await raw.waitFrames(3, 2);
+    expect(raw.closed).toBe(false);
   });
 
-  it('P-4 LENGTH 0x7FFFFFFF is rejected before buffering', async () => {
+  it('P-4 a HEADER declaring LENGTH 0x7FFFFFFF is refused without buffering anything', async () => {
     const raw = await start();
-    const prefix = encodeFrame(dataFrame(1, 'Echo', 'x')).subarray(0, 14);
-    new DataView(prefix.buffer, prefix.byteOffset).setUint32(0, 0x7fffffff);
-    raw.sendBytes(prefix);
-    await raw.waitClosed();
+    const head = encodeFrame(headerFrame(1, HOLD.bidirectional));
+    new DataView(head.buffer, head.byteOffset).setUint32(0, 0x7fffffff);
+    raw.sendBytes(head);
+    const frames = await raw.waitFrames(1, 2);
+    expect(frames.map((f) => f.type)).toEqual([FrameType.Header, FrameType.Trailer]);
+    expect(decodeApplicationExceptionMessage(frames[1]!.payload).message).toBe(
+      'frame of 2147483647 bytes exceeds maxFrameBytes 67108864',
+    );
+    expect(records).toHaveLength(0);
+    expect(raw.closed).toBe(false);
   });
 
   it('P-5 LENGTH smaller than the header is rejected', async () => {

@@ -65,7 +65,7 @@ describe('protocol constants', () => {
     expect(protocol.InfoId).toEqual({ Padding: 0, KeyValue: 1, IntKeyValue: 0x10, ACLToken: 0x11 });
     expect(protocol.MAX_HEADER_INFO_BYTES).toBe(65532);
     expect(protocol.MAX_HEADER_STRING_BYTES).toBe(65535);
-    expect(protocol.DEFAULT_MAX_FRAME_BYTES).toBe(16 * 1024 * 1024);
+    expect(protocol.DEFAULT_MAX_FRAME_BYTES).toBe(64 * 1024 * 1024);
   });
 
   it('exports the codec API from the barrel', () => {

@@ -57,7 +57,7 @@ describe('bad-input catalogue', () => {
     ])('LENGTH %i exceeds maxFrameBytes', (length, why) => {
       const error = decodeError(u32(length));
       expect(error.detail).toMatch(
-        new RegExp(`^frame length ${length}${why} exceeds maxFrameBytes 16777216$`),
+        new RegExp(`^frame length ${length}${why} exceeds maxFrameBytes 67108864$`),
       );
     });
 
@@ -136,7 +136,7 @@ describe('bad-input catalogue', () => {
       expect(decoder.push(frame)).toHaveLength(1);
     });
 
-    it('the default cap is 16 MiB: LENGTH 16 MiB waits, 16 MiB + 1 is rejected', () => {
+    it('the default cap is 64 MiB: LENGTH 64 MiB waits, 64 MiB + 1 is rejected', () => {
       const prefix = (length: number) => rawFrame({ length }).subarray(0, 14);
       const atLimit = new FrameDecoder();
       expect(atLimit.push(prefix(DEFAULT_MAX_FRAME_BYTES))).toEqual([]);
@@ -167,7 +167,7 @@ describe('bad-input catalogue', () => {
     it('an HTTP request is rejected on its first 4 bytes ("GET " as LENGTH)', () => {
       const http = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
       expect(decodeError(http).detail).toBe(
-        'frame length 1195725856 exceeds maxFrameBytes 16777216',
+        'frame length 1195725856 exceeds maxFrameBytes 67108864',
       );
     });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { TTStreamError, TTStreamErrorCode } from '../../../lib/errors/index.js';
 import { FrameDecoder } from '../../../lib/protocol/frame-decoder.js';
+import { encodeFrame } from '../../../lib/protocol/frame-encoder.js';
 import type { Frame } from '../../../lib/protocol/frame.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../../lib/protocol/ttheader-constants.js';
 import { decode, decodeError, decodeOne, V2 } from './decode-helpers.js';
@@ -39,7 +40,7 @@ describe('FrameDecoder errors', () => {
       expect(() => new FrameDecoder({ maxFrameBytes })).toThrow(RangeError);
     }
     expect(new FrameDecoder().maxFrameBytes).toBe(DEFAULT_MAX_FRAME_BYTES);
-    expect(DEFAULT_MAX_FRAME_BYTES).toBe(16 * 1024 * 1024);
+    expect(DEFAULT_MAX_FRAME_BYTES).toBe(64 * 1024 * 1024);
   });
 });
 
@@ -93,5 +94,42 @@ describe('FrameDecoder buffering', () => {
     expect(() => {
       decoder.end();
     }).not.toThrow();
+  });
+});
+
+describe("FrameDecoder with oversize: 'skip'", () => {
+  const big = encodeFrame({
+    type: 3,
+    streamId: 7,
+    method: 'Echo',
+    payload: new Uint8Array(5000).fill(0xab),
+  });
+  const small = encodeFrame({ type: 3, streamId: 9, method: 'Echo', payload: Uint8Array.of(1) });
+
+  it.each([
+    ['in one chunk', 0],
+    ['a byte at a time', 1],
+    ['in 777-byte chunks', 777],
+  ])('returns the oversize frame without its payload, then the next frame (%s)', (_n, step) => {
+    const decoder = new FrameDecoder({ maxFrameBytes: 1024, oversize: 'skip' });
+    const input = Uint8Array.from([...big, ...small]);
+    const frames = [];
+    const size = step === 0 ? input.length : step;
+    for (let at = 0; at < input.length; at += size) {
+      frames.push(...decoder.push(input.subarray(at, at + size)));
+      // Never more than the head of the oversize frame is held.
+      expect(decoder.bufferedBytes).toBeLessThanOrEqual(big.length - 5000 + 4);
+    }
+    expect(frames.map((f) => [f.streamId, f.oversize, f.payload.length])).toEqual([
+      [7, big.length - 4, 0],
+      [9, undefined, 1],
+    ]);
+    expect(frames[0]?.method).toBe('Echo');
+  });
+
+  it("'fail' (the default) still rejects it", () => {
+    expect(() => new FrameDecoder({ maxFrameBytes: 1024 }).push(big)).toThrow(
+      /exceeds maxFrameBytes 1024/,
+    );
   });
 });
