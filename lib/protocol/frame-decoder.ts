@@ -89,6 +89,11 @@ export class FrameDecoder {
     );
   }
 
+  /** True while a frame has begun to arrive and is not complete (its payload may be skipped). */
+  get midFrame(): boolean {
+    return this.body !== undefined || this.prefixLength > 0 || this.skipBytes > 0;
+  }
+
   /** Bytes of the current incomplete frame held by the decoder (0 between frames). */
   get bufferedBytes(): number {
     return this.body === undefined ? this.prefixLength : 4 + this.bodyLength;

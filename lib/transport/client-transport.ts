@@ -33,6 +33,11 @@ export interface ClientTransportOptions {
   /** Most header info bytes in one received frame, likewise. Default 128 KiB. */
   readonly maxHeaderBytes?: number;
   /**
+   * Once a frame's first byte has arrived, how long the rest may take before the connection is
+   * closed; 0 disables. Default 60 000 ms.
+   */
+  readonly frameTimeoutMs?: number;
+  /**
    * Bytes queued for one connection (writer plus socket) below which `send()` resolves at once.
    * Default 256 KiB (`DEFAULT_WRITER_HIGH_WATER_MARK`).
    */
@@ -100,6 +105,7 @@ export class TTStreamClientTransport extends EventEmitter<ClientTransportEvents>
       writeHighWaterMark: options.writeHighWaterMark,
       maxHeaderKeys: options.maxHeaderKeys,
       maxHeaderBytes: options.maxHeaderBytes,
+      frameTimeoutMs: options.frameTimeoutMs,
       onConnect: (connection) => {
         this.emit('connect', connection.connection.socket);
       },

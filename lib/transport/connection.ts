@@ -7,6 +7,10 @@ import { isKnownFrameType } from '../protocol/frame-type.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/ttheader-constants.js';
 import { debug } from './debug.js';
 import { FrameWriter } from './frame-writer.js';
+import { ReadDeadline } from './read-deadline.js';
+
+/** Default {@link ConnectionOptions.frameTimeoutMs}. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
 
 /** Options shared by both ends' connections. */
 export interface ConnectionOptions {
@@ -22,6 +26,13 @@ export interface ConnectionOptions {
    * Default `DEFAULT_WRITER_HIGH_WATER_MARK` (256 KiB).
    */
   readonly writeHighWaterMark?: number;
+  /**
+   * Once a frame's first byte has arrived, how long the rest may take before the connection is
+   * closed (12006); 0 disables. Default 60 000 ms: a slow link still gets a 64 MiB frame in.
+   */
+  readonly frameTimeoutMs?: number;
+  /** How long a new connection may take to complete its first frame; 0 (default) disables. */
+  readonly firstFrameTimeoutMs?: number;
   /** Most key/value pairs in one received frame's header. Default 4096. */
   readonly maxHeaderKeys?: number;
   /** Most header info bytes in one received frame. Default 128 KiB. */
@@ -59,6 +70,7 @@ export class Connection {
   skippedFrames = 0;
   /** The LENGTH cap of received and sent frames. */
   readonly maxFrameBytes: number;
+  private readonly deadline: ReadDeadline;
 
   constructor(
     readonly socket: Socket,
@@ -79,6 +91,16 @@ export class Connection {
       maxHeaderKeys: options.maxHeaderKeys,
       maxHeaderBytes: options.maxHeaderBytes,
     });
+    this.deadline = new ReadDeadline(
+      {
+        frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+        firstFrameTimeoutMs: options.firstFrameTimeoutMs ?? 0,
+      },
+      (reason) => {
+        debug('read timeout, closing connection: %s', reason);
+        this.destroy(new TTStreamError(TTStreamErrorCode.TransportClosing, { detail: reason }));
+      },
+    );
     socket.on('data', (chunk: Buffer) => {
       this.onData(chunk);
     });
@@ -126,10 +148,12 @@ export class Connection {
     if (!this.paused && this.bufferedBytes > this.maxBufferBytes) {
       this.paused = true;
       this.socket.pause();
+      this.deadline.pause();
       debug('connection paused at %d buffered bytes', this.bufferedBytes);
     } else if (this.paused && this.bufferedBytes <= this.maxBufferBytes / 2) {
       this.paused = false;
       this.socket.resume();
+      this.deadline.onData(this.decoder.midFrame, false);
     }
   }
 
@@ -199,6 +223,7 @@ export class Connection {
       this.destroy(decodeError);
       return;
     }
+    this.deadline.onData(this.decoder.midFrame, frames.length > 0);
     this.dispatch(frames);
   }
 
@@ -227,6 +252,7 @@ export class Connection {
   private onSocketClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.deadline.stop();
     this.writer.fail(
       new TTStreamError(TTStreamErrorCode.TransportClosing, {
         detail: 'connection closed',

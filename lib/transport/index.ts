@@ -27,7 +27,9 @@ export {
   DEFAULT_MAX_CONCURRENT_STREAMS,
   DEFAULT_MAX_STREAMS,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_FIRST_FRAME_TIMEOUT_MS,
 } from './server-limits.js';
+export { DEFAULT_FRAME_TIMEOUT_MS } from './connection.js';
 export { ServerStream, type StreamMode } from './server-stream.js';
 export { type StreamHandler, type StreamRoute } from './server-router.js';
 export {

@@ -12,3 +12,6 @@ export const DEFAULT_MAX_STREAMS = 50_000;
 
 /** Connections the server accepts at once (`maxConnections`); more are closed on accept. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+/** How long a new connection may take to complete its first frame (`firstFrameTimeoutMs`). */
+export const DEFAULT_FIRST_FRAME_TIMEOUT_MS = 30_000;

@@ -26,6 +26,7 @@ import {
 import { shouldCascade, streamScope } from './stream-scope.js';
 import { describeValue } from './to-error.js';
 import {
+  DEFAULT_FIRST_FRAME_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_STREAMS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_STREAMS,
@@ -67,6 +68,16 @@ export interface ServerTransportOptions {
   readonly maxHeaderKeys?: number;
   /** Most header info bytes in one received frame, likewise. Default 128 KiB. */
   readonly maxHeaderBytes?: number;
+  /**
+   * Once a frame's first byte has arrived, how long the rest may take before its connection is
+   * closed (a peer trickling bytes); 0 disables. Default 60 000 ms.
+   */
+  readonly frameTimeoutMs?: number;
+  /**
+   * How long a new connection may take to complete its first frame before it is closed (a peer
+   * that connects and stays silent); 0 disables. Default 30 000 ms.
+   */
+  readonly firstFrameTimeoutMs?: number;
   /**
    * Bytes queued for one connection (writer plus socket) below which `send()` resolves at once.
    * Default 256 KiB (`DEFAULT_WRITER_HIGH_WATER_MARK`).
@@ -278,6 +289,8 @@ export class TTStreamServerTransport
       writeHighWaterMark: this.options.writeHighWaterMark,
       maxHeaderKeys: this.options.maxHeaderKeys,
       maxHeaderBytes: this.options.maxHeaderBytes,
+      frameTimeoutMs: this.options.frameTimeoutMs,
+      firstFrameTimeoutMs: this.options.firstFrameTimeoutMs ?? DEFAULT_FIRST_FRAME_TIMEOUT_MS,
     });
     this.connections.add(connection);
     this.accepted++;
