@@ -64,11 +64,11 @@ describe('read timeouts', () => {
     const { loop, errors } = await start({ frameTimeoutMs: 300, firstFrameTimeoutMs: 0 });
     const { socket, closedAfter } = await rawSocket(loop.address.port);
     const bytes = encodeFrame(headerFrame(1, 'Echo'));
-    let closed = false;
-    void closedAfter.then(() => (closed = true));
+    const state = { closed: false };
+    void closedAfter.then(() => (state.closed = true));
     // One byte per 50 ms: the frame would take about 2 s (bounded loop: its length).
     for (const byte of bytes) {
-      if (closed) break;
+      if (state.closed) break;
       socket.write(Uint8Array.of(byte));
       await sleep(50);
     }
