@@ -111,8 +111,8 @@ export class ServerConnection implements ServerStreamLink {
   }
 
   /** Flushes queued frames and closes. */
-  end(): Promise<void> {
-    return this.connection.end();
+  end(timeoutMs?: number): Promise<void> {
+    return this.connection.end(timeoutMs);
   }
 
   destroy(error?: unknown): void {

@@ -15,3 +15,6 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** How long a new connection may take to complete its first frame (`firstFrameTimeoutMs`). */
 export const DEFAULT_FIRST_FRAME_TIMEOUT_MS = 30_000;
+
+/** How long the final resets of a shutdown may take to reach slow readers (`shutdownFlushMs`). */
+export const DEFAULT_SHUTDOWN_FLUSH_MS = 5000;

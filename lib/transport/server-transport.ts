@@ -26,6 +26,7 @@ import {
 import { shouldCascade, streamScope } from './stream-scope.js';
 import { describeValue } from './to-error.js';
 import {
+  DEFAULT_SHUTDOWN_FLUSH_MS,
   DEFAULT_FIRST_FRAME_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_STREAMS,
   DEFAULT_MAX_CONNECTIONS,
@@ -53,6 +54,11 @@ export interface ServerTransportOptions {
   readonly maxConnections?: number;
   /** Graceful shutdown: how long in-flight streams may run after `close()`. Default 5000 ms. */
   readonly gracePeriodMs?: number;
+  /**
+   * After the grace period, how long the resets of the streams still open may take to reach
+   * slow readers before their connections are destroyed. Default 5000 ms.
+   */
+  readonly shutdownFlushMs?: number;
   /** Largest frame (LENGTH field) sent or accepted; a larger incoming frame resets its stream only. Default 64 MiB. */
   readonly maxFrameBytes?: number;
   /** Per-stream receive buffer; a handler that falls behind gets its stream reset (12011). */
@@ -249,7 +255,7 @@ export class TTStreamServerTransport
           resolve();
         });
     });
-    for (const c of this.connections) if (c.streamCount === 0) void c.end();
+    for (const c of this.connections) if (c.streamCount === 0) void c.end(this.shutdownFlushMs);
     const grace = this.options.gracePeriodMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -266,8 +272,14 @@ export class TTStreamServerTransport
     for (const c of this.connections) {
       for (const stream of [...c.streams()]) stream.reset(shutdownError);
     }
-    await Promise.all([...this.connections].map((c) => c.end()));
+    // A slow reader still gets its RSTs: queued DATA of reset streams was dropped, and what the
+    // socket already holds may take a while to drain.
+    await Promise.all([...this.connections].map((c) => c.end(this.shutdownFlushMs)));
     await stopped;
+  }
+
+  private get shutdownFlushMs(): number {
+    return this.options.shutdownFlushMs ?? DEFAULT_SHUTDOWN_FLUSH_MS;
   }
 
   private whenNoStreams(): Promise<void> {
@@ -386,7 +398,7 @@ export class TTStreamServerTransport
 
   /** @internal */
   onConnectionIdle(connection: ServerConnection): void {
-    if (this.closing !== undefined) void connection.end();
+    if (this.closing !== undefined) void connection.end(this.shutdownFlushMs);
     this.notifyIfNoStreams();
   }
 
