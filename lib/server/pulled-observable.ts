@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import { type OutboundPressure } from './outbound-pressure.js';
 
 /**
@@ -17,31 +17,51 @@ export function pulledObservable<T>(
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const iterator = source[Symbol.asyncIterator]();
-    // A function, so the checks after each await are not narrowed away.
-    const stopped = (): boolean => subscriber.closed;
-    const pull = async (): Promise<void> => {
-      try {
-        for (;;) {
-          const wait = pacing?.drained();
-          if (wait !== undefined) await wait;
-          if (stopped()) return;
-          const next = await iterator.next();
-          if (stopped()) return;
-          if (next.done === true) {
-            subscriber.complete();
-            return;
-          }
-          subscriber.next(next.value);
-        }
-      } catch (error) {
-        if (!stopped()) subscriber.error(error);
-      }
-    };
-    void pull();
+    pullInto(subscriber, iterator, () => pacing?.drained());
     return () => {
       void Promise.resolve(iterator.return?.()).catch(() => undefined);
     };
   });
+}
+
+/** A per-message step applied while pulling (a pipe); awaited before the next read. */
+export type MessageStep = (message: unknown) => unknown;
+
+/**
+ * Pulls `iterator` into `subscriber` until it is done, fails or the subscriber unsubscribes:
+ * before each read it awaits `wait()` (when that returns a promise), after each read it applies
+ * `steps` in order. Nothing is read ahead. @internal not covered by semver
+ */
+export function pullInto<T>(
+  subscriber: Subscriber<T>,
+  iterator: AsyncIterator<unknown>,
+  wait: () => Promise<void> | undefined,
+  steps: readonly MessageStep[] = [],
+): void {
+  // A function, so the checks after each await are not narrowed away.
+  const stopped = (): boolean => subscriber.closed;
+  const pull = async (): Promise<void> => {
+    try {
+      for (;;) {
+        const ready = wait();
+        if (ready !== undefined) await ready;
+        if (stopped()) return;
+        const next = await iterator.next();
+        if (stopped()) return;
+        if (next.done === true) {
+          subscriber.complete();
+          return;
+        }
+        let message: unknown = next.value;
+        for (const step of steps) message = await step(message);
+        if (stopped()) return;
+        subscriber.next(message as T);
+      }
+    } catch (error) {
+      if (!stopped()) subscriber.error(error);
+    }
+  };
+  void pull();
 }
 
 /**

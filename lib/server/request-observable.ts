@@ -1,9 +1,7 @@
 import { Observable } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { type OutboundPressure } from './outbound-pressure.js';
-
-/** A per-message step applied while reading (a pipe); awaited before the next read. */
-type MessageStep = (message: unknown) => unknown;
+import { type MessageStep, pullInto } from './pulled-observable.js';
 
 /**
  * The `@Payload()` of a client or bidirectional handler: an Observable that pulls requests from
@@ -34,30 +32,7 @@ export class RequestStream<T> extends Observable<T> {
       }
       taken.value = true;
       const iterator = requests[Symbol.asyncIterator]();
-      // A function, so the checks after each await are not narrowed away.
-      const isClosed = (): boolean => subscriber.closed;
-      const pull = async (): Promise<void> => {
-        try {
-          for (;;) {
-            const wait = pressure?.ready();
-            if (wait !== undefined) await wait;
-            if (isClosed()) return;
-            const result = await iterator.next();
-            if (isClosed()) return;
-            if (result.done === true) {
-              subscriber.complete();
-              return;
-            }
-            let message: unknown = result.value;
-            for (const step of steps) message = await step(message);
-            if (isClosed()) return;
-            subscriber.next(message as T);
-          }
-        } catch (error) {
-          if (!isClosed()) subscriber.error(error);
-        }
-      };
-      void pull();
+      pullInto(subscriber, iterator, () => pressure?.ready(), steps);
       return () => {
         void iterator.return?.().catch(() => undefined);
       };

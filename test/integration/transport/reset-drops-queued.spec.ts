@@ -3,12 +3,11 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { encodeFrame } from '../../../lib/protocol/frame-encoder.js';
-import { type MessageCodec } from '../../../lib/thrift/index.js';
+import { bytesCodec } from '../../helpers/codecs.js';
 import { SERVICE } from '../../helpers/echo-service.js';
 import { dataFrame, headerFrame, rstFrame, trailerFrame } from '../../helpers/frames.js';
 import { startLoopback, type Loopback } from '../../helpers/loopback.js';
 
-const bytesCodec: MessageCodec<Uint8Array> = { encode: (v) => v, decode: (b) => b };
 const MIB = 1024 * 1024;
 const STREAMS = 6;
 const MESSAGES = 40; // 40 x 256 KiB = 10 MiB queued per stream, within the 16 MiB send buffer

@@ -6,12 +6,11 @@ import { FrameDecoder } from '../../../lib/protocol/frame-decoder.js';
 import { encodeFrame } from '../../../lib/protocol/frame-encoder.js';
 import { FrameType } from '../../../lib/protocol/frame-type.js';
 import { decodeApplicationExceptionMessage } from '../../../lib/thrift/application-exception.js';
-import { type MessageCodec } from '../../../lib/thrift/index.js';
+import { bytesCodec } from '../../helpers/codecs.js';
 import { SERVICE } from '../../helpers/echo-service.js';
 import { dataFrame, headerFrame, trailerFrame } from '../../helpers/frames.js';
 import { startLoopback, type Loopback } from '../../helpers/loopback.js';
 
-const bytesCodec: MessageCodec<Uint8Array> = { encode: (v) => v, decode: (b) => b };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const STREAMS = 10;
 
