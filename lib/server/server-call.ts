@@ -22,6 +22,8 @@ export interface ServerCall extends AsyncIterable<unknown> {
   readonly timeoutMs: number | undefined;
   /** `host:port` of the peer, when known. */
   readonly remoteAddress: string | undefined;
+  /** DATA frames sent so far (taken by the writer; a refused one does not count). */
+  readonly sentMessages: number;
   /** Aborted when the stream ends early: client cancel (RST), connection loss, shutdown. */
   readonly signal: AbortSignal;
   /** Adds keys to the response HEADER; fails once it was sent. */

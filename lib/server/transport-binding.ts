@@ -74,6 +74,9 @@ export function serverCallFromStream(
     get signal() {
       return stream.signal;
     },
+    get sentMessages() {
+      return stream.sentCount;
+    },
     setHeader,
     sendHeader(record = {}) {
       try {

@@ -9,6 +9,7 @@ import { type ServerCall } from './server-call.js';
  */
 export class TTStreamContext extends BaseRpcContext<[ServerCall]> {
   private metainfo: TTStreamMetainfo | undefined;
+  private finishCallbacks: (() => void)[] | undefined;
 
   /** @internal built by `TTStreamServer` for each stream. */
   constructor(call: ServerCall) {
@@ -93,6 +94,35 @@ export class TTStreamContext extends BaseRpcContext<[ServerCall]> {
   setTrailer(trailers: Readonly<Record<string, string>>): void;
   setTrailer(nameOrTrailers: string | Readonly<Record<string, string>>, value?: string): void {
     this.call.setTrailer(toRecord(nameOrTrailers, value));
+  }
+
+  /** The messages (DATA frames) sent on this stream so far; one the writer refused (over
+   * `maxFrameBytes`) does not count. */
+  getSentMessages(): number {
+    return this.call.sentMessages;
+  }
+
+  /**
+   * Calls `callback` once the handler's result has been written (or has failed), just before the
+   * TRAILER is built: the place for trailers that depend on what was sent, such as a count of
+   * {@link getSentMessages}. A callback that throws is ignored.
+   */
+  onFinish(callback: () => void): void {
+    (this.finishCallbacks ??= []).push(callback);
+  }
+
+  /** @internal Runs the {@link onFinish} callbacks (the server does, once). */
+  runFinishCallbacks(): void {
+    const callbacks = this.finishCallbacks;
+    this.finishCallbacks = undefined;
+    if (callbacks === undefined) return;
+    for (const callback of callbacks) {
+      try {
+        callback();
+      } catch {
+        // A trailer callback must not change the stream's outcome.
+      }
+    }
   }
 
   /**

@@ -226,7 +226,9 @@ export class TTStreamServer
     if (mode === 'client' || mode === 'unary') result = lastOnly(result);
     try {
       await writeResult(result, call, highWaterMark, pressure);
+      context.runFinishCallbacks();
     } catch (error) {
+      context.runFinishCallbacks();
       if (call.signal.aborted) throw call.signal.reason;
       const original = capturedHandlerError(context);
       const failure = filteredErrorToFailure(error, original, this.options.exceptionMapping);

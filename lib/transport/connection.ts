@@ -132,6 +132,11 @@ export class Connection {
     return this.writer.write(frame);
   }
 
+  /** True when the last `write` was refused at once (frame too large, writer failed). */
+  get lastWriteRefused(): boolean {
+    return this.writer.lastRefused;
+  }
+
   /** Takes a reset stream's queued large DATA frames out; see {@link FrameWriter.drop}. */
   dropQueued(streamId: number): void {
     this.writer.drop(streamId);

@@ -165,6 +165,7 @@ export class FrameWriter {
    * larger than `maxFrameBytes` (a `FrameEncodeError`, 12004), or when the writer has failed.
    */
   write(frame: FrameInit): Promise<void> {
+    this.lastRefused = true;
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const payload = frame.payload;
     const payloadBytes = payload === undefined ? 0 : payload.length;
@@ -177,6 +178,7 @@ export class FrameWriter {
     } catch (error) {
       return Promise.reject(toError(error));
     }
+    this.lastRefused = false;
     const segment = this.openSegment();
     const staged = headBytes + (copied ? payloadBytes : 0);
     if (this.stageEnd + staged > this.stage.length) {
@@ -241,6 +243,9 @@ export class FrameWriter {
       }
     }
   }
+
+  /** True when the last {@link write} was refused at once (it could not queue the frame). */
+  lastRefused = false;
 
   /** Bytes of frames {@link drop} took out of the queue (tests and stats use it). */
   droppedBytes = 0;

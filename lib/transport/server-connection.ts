@@ -92,6 +92,10 @@ export class ServerConnection implements ServerStreamLink {
     return this.connection.write(frame);
   }
 
+  get lastWriteRefused(): boolean {
+    return this.connection.lastWriteRefused;
+  }
+
   dropQueued(streamId: number): void {
     this.connection.dropQueued(streamId);
   }

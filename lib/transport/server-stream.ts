@@ -69,6 +69,8 @@ export interface ServerStreamLink {
   release(stream: ServerStream<never, never>): void;
   /** Takes the stream's queued large DATA frames out of the write queue (it was reset). */
   dropQueued(streamId: number): void;
+  /** True when the last write was refused at once (nothing was queued). */
+  readonly lastWriteRefused: boolean;
 }
 
 /** Server-wide settings a stream needs. @internal not covered by semver */
@@ -221,9 +223,16 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     }
     const refusal = this.sends.refuse(payload.length);
     if (refusal !== undefined) return Promise.reject(refusal);
-    this.sentMessages++;
     if (!this.headerSent) this.writeHeader().catch(noop);
-    return this.sends.track(payload.length, this.writeFrame(FrameType.Data, payload));
+    const written = this.writeFrame(FrameType.Data, payload);
+    // Only a DATA frame the writer took counts (not one over maxFrameBytes).
+    if (!this.link.lastWriteRefused) this.sentMessages++;
+    return this.sends.track(payload.length, written);
+  }
+
+  /** DATA frames sent on this stream so far (queued for the socket; refused ones excluded). */
+  get sentCount(): number {
+    return this.sentMessages;
   }
 
   /** The next request, `{ done: true }` after the client's half-close, or the cancel error. */

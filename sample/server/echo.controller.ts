@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { defer, map, type Observable, reduce, tap } from 'rxjs';
+import { defer, map, type Observable, reduce } from 'rxjs';
 import { BizStatusError, StreamPattern, type TTStreamContext } from '../../lib/index.js';
 import { type Request, type Response, type TestServiceHandler } from '../generated/echo.js';
 
@@ -48,7 +48,6 @@ export class EchoController implements TestServiceHandler {
     start(ctx);
     for (let index = 0; index < req.count; index++) {
       yield { message: req.message, index };
-      ctx.setTrailer('x-sent', String(index + 1));
     }
   }
 
@@ -72,27 +71,28 @@ export class EchoController implements TestServiceHandler {
       yield { message: `token-${index}`, index };
       balance--;
       index++;
-      ctx.setTrailer('x-sent', String(index));
     }
     throw new BizStatusError(10001, 'insufficient user balance', { testKey: 'testVal' });
   }
 }
 
+/**
+ * Sets `x-handler` now, and `x-sent` to the number of DATA frames sent once the result has been
+ * written (a message the writer refused, over `maxFrameBytes`, is not counted).
+ */
 function start(ctx: TTStreamContext): void {
   ctx.setHeader('x-handler', ctx.getPattern());
   ctx.setTrailer('x-sent', '0');
+  ctx.onFinish(() => {
+    ctx.setTrailer('x-sent', String(ctx.getSentMessages()));
+  });
 }
 
-/** Sets `x-handler` now and keeps `x-sent` equal to the number of messages emitted. */
+/** {@link start} for an Observable handler, when it is subscribed. */
 function countSent<T>(ctx: TTStreamContext) {
   return (source: Observable<T>): Observable<T> =>
     defer(() => {
-      let sent = 0;
       start(ctx);
-      return source.pipe(
-        tap(() => {
-          ctx.setTrailer('x-sent', String(++sent));
-        }),
-      );
+      return source;
     });
 }

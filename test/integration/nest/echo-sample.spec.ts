@@ -112,4 +112,28 @@ describe('the sample EchoController over loopback', () => {
       { message: 's', index: 1 },
     ]);
   });
+
+  it('x-sent counts only the DATA frames sent: a response over maxFrameBytes is not one', async () => {
+    const small = await startServerApp(
+      { controllers: [EchoController] },
+      { transportOptions: { maxFrameBytes: 1024 } },
+    );
+    const c = clientFor(small.port);
+    try {
+      let trailer: Record<string, string> | undefined;
+      // EchoClient answers the requests joined with ',': 30 x 40 bytes makes a 1.2 KB response.
+      const error = await lastValueFrom(
+        c.clientStream(
+          'TestService.EchoClient',
+          Array.from({ length: 30 }, () => request('m'.repeat(40))),
+          { onTrailer: (t) => (trailer = t) },
+        ),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApplicationException);
+      expect(trailer?.['x-sent']).toBe('0');
+    } finally {
+      await c.close();
+      await small.app.close();
+    }
+  });
 });

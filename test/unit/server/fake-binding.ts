@@ -67,6 +67,9 @@ export class FakeCall implements ServerCall {
   get signal(): AbortSignal {
     return this.controller.signal;
   }
+  get sentMessages(): number {
+    return this.sent.length;
+  }
   setHeader(headers: Readonly<Record<string, string>>): void {
     if (this.headerSent) throw new Error('header already sent');
     Object.assign(this.header, headers);
