@@ -5,7 +5,14 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   // test/nest11/: specs run only under jest.nest11.config.js (they assert Nest 11 is loaded).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/interop/', '<rootDir>/test/nest11/'],
+  // test/hostile/: only under jest.hostile.config.js (npm run test:hostile: a real server process
+  // under attack for about a minute and a half).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/test/interop/',
+    '<rootDir>/test/nest11/',
+    '<rootDir>/test/hostile/',
+  ],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,8 +1,13 @@
 // `npm run sample:server`: serves TestService on TTSTREAM_HOST:TTSTREAM_PORT (127.0.0.1:8888)
-// until SIGINT or SIGTERM, then shuts down gracefully.
-import { serverAddressFromEnv, startEchoServer } from './create-echo-server.js';
+// until SIGINT or SIGTERM, then shuts down gracefully. TTSTREAM_FRAME_TIMEOUT_MS and
+// TTSTREAM_FIRST_FRAME_TIMEOUT_MS set the read timeouts (see transportOptionsFromEnv).
+import {
+  serverAddressFromEnv,
+  startEchoServer,
+  transportOptionsFromEnv,
+} from './create-echo-server.js';
 
-const server = await startEchoServer(serverAddressFromEnv());
+const server = await startEchoServer(serverAddressFromEnv(), undefined, transportOptionsFromEnv());
 console.log(`TestService listening on ${server.host}:${server.port} (Ctrl-C to stop)`);
 
 let stopping = false;

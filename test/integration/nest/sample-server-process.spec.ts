@@ -1,58 +1,23 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import ts from 'typescript';
 import { loadThriftIdl } from '../../../lib/idl/index.js';
 import { TTStreamClientTransport } from '../../../lib/transport/index.js';
+import {
+  buildSampleServer,
+  startSampleProcess,
+  waitForLine,
+} from '../../helpers/sample-process.js';
 
 // `npm run sample:server` as a real process: it serves until SIGTERM, then lets the in-flight
 // stream finish (graceful shutdown) and exits 0.
-const ROOT = process.cwd();
-const OUT_DIR = resolve(ROOT, '.tmp', 'sample-server-process');
-
-/** Compiles sample/server/main.ts and what it imports, with the settings `npm run` uses. */
-function buildSampleServer(): string {
-  const config = ts.getParsedCommandLineOfConfigFile(
-    resolve(ROOT, 'tsconfig.run.json'),
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
-  );
-  if (config === undefined) throw new Error('cannot read tsconfig.run.json');
-  const program = ts.createProgram([resolve(ROOT, 'sample/server/main.ts')], {
-    ...config.options,
-    outDir: OUT_DIR,
-  });
-  const result = program.emit();
-  if (result.emitSkipped) throw new Error('could not compile sample/server/main.ts');
-  return join(OUT_DIR, 'sample', 'server', 'main.js');
-}
-
-/** Resolves with the first stdout line matching `pattern` (bounded by `ms`). */
-function waitForLine(child: ChildProcessWithoutNullStreams, pattern: RegExp, ms = 30_000) {
-  return new Promise<RegExpMatchArray>((resolveLine, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`no line matching ${String(pattern)} in ${ms} ms; got:\n${seen}`));
-    }, ms);
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match !== null) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        resolveLine(match);
-      }
-    };
-    child.stdout.on('data', onData);
-  });
-}
+const OUT_DIR = resolve(process.cwd(), '.tmp', 'sample-server-process');
 
 describe('npm run sample:server (a real process)', () => {
   let entry: string;
 
   beforeAll(() => {
-    entry = buildSampleServer();
+    entry = buildSampleServer(OUT_DIR);
   }, 120_000);
 
   afterAll(() => {
@@ -60,20 +25,10 @@ describe('npm run sample:server (a real process)', () => {
   });
 
   it('serves TestService, and on SIGTERM finishes the in-flight stream and exits 0', async () => {
-    const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, TTSTREAM_HOST: '127.0.0.1', TTSTREAM_PORT: '0' },
-    });
-    const exited = new Promise<number | null>((resolveExit) => {
-      child.once('exit', (code) => {
-        resolveExit(code);
-      });
-    });
-    const client = (port: number): TTStreamClientTransport =>
-      new TTStreamClientTransport({ host: '127.0.0.1', port }, { poolSize: 1 });
+    const { child, port, exited } = await startSampleProcess(entry);
     let transport: TTStreamClientTransport | undefined;
     try {
-      const [, port] = await waitForLine(child, /listening on 127\.0\.0\.1:(\d+)/);
-      transport = client(Number(port));
+      transport = new TTStreamClientTransport({ host: '127.0.0.1', port }, { poolSize: 1 });
       const echo = loadThriftIdl('sample/idl/echo.thrift')
         .services.get('TestService')
         ?.methods.get('Echo');
