@@ -28,9 +28,23 @@ export function pulledObservable<T>(
 export type MessageStep = (message: unknown) => unknown;
 
 /**
+ * Messages pulled in a row before the loop lets the event loop turn. A pull whose writes are
+ * accepted at once runs on microtasks only, and would otherwise fill the connection's whole
+ * write high-water mark before any other socket is served: ten such streams took the p99 of an
+ * unrelated client from 29 to 708 ms.
+ */
+const PULLS_PER_TURN = 64;
+
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => {
+    setImmediate(resolve);
+  });
+
+/**
  * Pulls `iterator` into `subscriber` until it is done, fails or the subscriber unsubscribes:
  * before each read it awaits `wait()` (when that returns a promise), after each read it applies
- * `steps` in order. Nothing is read ahead. @internal not covered by semver
+ * `steps` in order, and every {@link PULLS_PER_TURN} messages it yields to the event loop.
+ * Nothing is read ahead. @internal not covered by semver
  */
 export function pullInto<T>(
   subscriber: Subscriber<T>,
@@ -42,7 +56,8 @@ export function pullInto<T>(
   const stopped = (): boolean => subscriber.closed;
   const pull = async (): Promise<void> => {
     try {
-      for (;;) {
+      for (let pulled = 1; ; pulled++) {
+        if (pulled % PULLS_PER_TURN === 0) await nextTurn();
         const ready = wait();
         if (ready !== undefined) await ready;
         if (stopped()) return;
