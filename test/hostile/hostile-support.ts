@@ -181,16 +181,21 @@ export class GoodClient {
       });
   }
 
-  private async echoServer(n: number): Promise<void> {
-    const stream = this.transport.openStream(
+  /** A stream of the echo service with the call deadline. */
+  private open(method: 'Echo' | 'EchoServer') {
+    return this.transport.openStream(
       {
         service: 'TestService',
-        method: 'EchoServer',
+        method,
         requestCodec: echoCodecs.request,
         responseCodec: echoCodecs.response,
       },
       { timeoutMs: CALL_TIMEOUT_MS },
     );
+  }
+
+  private async echoServer(n: number): Promise<void> {
+    const stream = this.open('EchoServer');
     const message = `good-${n}`;
     await stream.send({ message, userId: 1n, count: 10 });
     await stream.closeSend();
@@ -207,15 +212,7 @@ export class GoodClient {
   }
 
   private async echo(n: number): Promise<void> {
-    const stream = this.transport.openStream(
-      {
-        service: 'TestService',
-        method: 'Echo',
-        requestCodec: echoCodecs.request,
-        responseCodec: echoCodecs.response,
-      },
-      { timeoutMs: CALL_TIMEOUT_MS },
-    );
+    const stream = this.open('Echo');
     const message = `bidi-${n}`;
     await stream.send({ message, userId: 1n, count: 0 });
     const first = await stream.recv();
