@@ -4,6 +4,7 @@ import { from, isObservable, takeLast } from 'rxjs';
 import { ApplicationException, TApplicationExceptionType } from '../errors/index.js';
 import { type StreamMode, TTSTREAM_TRANSPORT } from '../nest-constants.js';
 import { resolveLog, type TTStreamLog } from '../logging/ttstream-logger.js';
+import { formatAddress } from '../transport/index.js';
 import { setCallPacing } from './call-pacing.js';
 import { filteredErrorToFailure, isNestUnknownError } from './handler-error-to-failure.js';
 import { capturedHandlerError } from './handler-error-store.js';
@@ -90,7 +91,10 @@ export class TTStreamServer
       await binding.listen();
       this.binding = binding;
       this._status$.next('listening');
-      this.log.log(`Listening on ${describeAddress(binding.address())}`);
+      const bound = binding.address();
+      const where =
+        bound === undefined ? 'a socket' : formatAddress({ host: bound.address, port: bound.port });
+      this.log.log(`Listening on ${where}`);
       callback();
     } catch (error) {
       callback(error);
@@ -268,11 +272,4 @@ function unknownMethod(call: ServerCall): ApplicationException {
     `unknown method ${call.method}`,
     { side: 'server' },
   );
-}
-
-function describeAddress(bound: { address: string; port: number } | undefined): string {
-  if (bound === undefined) return 'a socket';
-  return bound.address.includes(':')
-    ? `[${bound.address}]:${bound.port}`
-    : `${bound.address}:${bound.port}`;
 }

@@ -4,7 +4,7 @@ import { TApplicationExceptionType, TTStreamError, TTStreamErrorCode } from '../
 import type { Frame } from '../protocol/frame.js';
 import { FrameType } from '../protocol/frame-type.js';
 import { HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
-import { isUnixAddress, type TransportAddress } from './address.js';
+import { formatAddress, isUnixAddress, type TransportAddress } from './address.js';
 import { debug } from './debug.js';
 import { exceptionPayload } from './error-to-trailer.js';
 import type { RecvBufferLimits } from './recv-buffer.js';
@@ -198,10 +198,9 @@ export class TTStreamServerTransport
     });
     server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
+      const host = data?.remoteAddress;
       const peer =
-        data?.remoteAddress === undefined
-          ? undefined
-          : `${data.remoteAddress}:${data.remotePort ?? 0}`;
+        host === undefined ? undefined : formatAddress({ host, port: data?.remotePort ?? 0 });
       this.reportError(
         new Error(`connection refused: ${server.maxConnections} connections open (maxConnections)`),
         peer,
@@ -422,6 +421,5 @@ function refuse(connection: ServerConnection, frame: Frame, typeId: number, mess
 
 function peerOf(connection: ServerConnection): string | undefined {
   const { remoteAddress: host, remotePort: port } = connection;
-  if (host === undefined) return undefined;
-  return host.includes(':') ? `[${host}]:${port ?? 0}` : `${host}:${port ?? 0}`;
+  return host === undefined ? undefined : formatAddress({ host, port: port ?? 0 });
 }
