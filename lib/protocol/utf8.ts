@@ -43,18 +43,20 @@ export function decodeUtf8(bytes: Uint8Array, offset: number, length: number): s
  * U+FFFD, which may stand for bytes that are not UTF-8.
  */
 function decodeNonAscii(bytes: Uint8Array, offset: number, length: number): string {
-  const view = bytes.subarray(offset, offset + length);
-  if (length <= SHORT_ASCII) return decodeEscaping(view);
-  const text = lenientDecoder.decode(view);
-  return text.indexOf('\uFFFD') === -1 ? text : decodeEscaping(view);
+  if (length <= SHORT_ASCII) return decodeEscaping(bytes, offset, offset + length);
+  const text = lenientDecoder.decode(bytes.subarray(offset, offset + length));
+  return text.indexOf('\uFFFD') === -1 ? text : decodeEscaping(bytes, offset, offset + length);
 }
 
-/** The length of the well-formed UTF-8 sequence at `i` (Unicode table 3-7), 0 when there is none. */
-function sequenceLength(b: Uint8Array, i: number): number {
+/**
+ * The length of the well-formed UTF-8 sequence at `i` of bytes ending at `end` (Unicode table
+ * 3-7), 0 when there is none.
+ */
+function sequenceLength(b: Uint8Array, i: number, end: number): number {
   const lead = b[i] as number;
   if (lead < 0x80) return 1;
   if (lead < 0xc2 || lead > 0xf4) return 0;
-  const left = b.length - i;
+  const left = end - i;
   const second = left > 1 ? (b[i + 1] as number) : 0;
   if ((second & 0xc0) !== 0x80) return 0;
   if (lead < 0xe0) return 2;
@@ -77,14 +79,14 @@ function sequenceLength(b: Uint8Array, i: number): number {
  * Code units go into a Uint16Array (never more units than bytes) turned into a string in slices;
  * short input builds its string directly.
  */
-function decodeEscaping(b: Uint8Array): string {
-  const short = b.length <= SHORT_ASCII;
-  const units = short ? undefined : new Uint16Array(b.length);
+function decodeEscaping(b: Uint8Array, start: number, end: number): string {
+  const short = end - start <= SHORT_ASCII;
+  const units = short ? undefined : new Uint16Array(end - start);
   let text = '';
   let u = 0;
-  for (let i = 0; i < b.length;) {
+  for (let i = start; i < end;) {
     const lead = b[i] as number;
-    const n = lead < 0x80 ? 1 : sequenceLength(b, i);
+    const n = lead < 0x80 ? 1 : sequenceLength(b, i, end);
     let code: number;
     if (n === 1) code = lead;
     else if (n === 0) code = ESCAPE_BASE + lead;
