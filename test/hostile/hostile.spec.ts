@@ -557,11 +557,11 @@ describe('hostile input and load against the sample server (a real process)', ()
     expect(overall.p99).toBeLessThan(P99_BOUND_MS);
     // RSS does not fall back to the baseline: V8 keeps most of the heap it grew for the 10,000
     // flooded streams (a second and third flood do not grow it further). Measured on the CI
-    // machine type over 8 runs: baseline 93-101 MB, after the settle +52 to +111 MB. The bound
-    // leaves about 90 MB for noise: it catches memory that stays with the attacks in bulk (the 70 MiB frame
-    // kept, the never-read streams' messages queued, the flood's streams never freed on top of
-    // the rest), not a small leak.
-    expect(finalRssMb).toBeLessThan(baselineRssMb + 200);
+    // machine type over 11 runs: baseline 93-101 MB, after the settle +52 to +152 MB. The bound
+    // leaves room for that noise: it catches memory that stays with the attacks in bulk (the
+    // flood's streams never freed, hundreds of MB of queued messages; the unbounded flood this
+    // suite was written after held 2.5 GB), not a small leak, which S-1 to S-6 look for.
+    expect(finalRssMb).toBeLessThan(baselineRssMb + 320);
   }, 30_000);
 
   it('SIGTERM: the server shuts down gracefully and exits 0', async () => {
