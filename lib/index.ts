@@ -13,6 +13,7 @@ export {
 export * from './decorators/index.js';
 export * from './server/index.js';
 export * from './client/index.js';
+export * from './discovery/index.js';
 // Health checks for @nestjs/terminus (which is never imported).
 export * from './health/index.js';
 export { type TTStreamLoggerOption } from './logging/ttstream-logger.js';
@@ -47,3 +48,16 @@ export {
 // Thrift: the IDL loader and the schema-driven Binary codec.
 export * from './idl/index.js';
 export * from './thrift/index.js';
+// Unary and oneway calls without Nest.
+export {
+  PingPongClientTransport,
+  type PingPongClientOptions,
+  type PingPongClientEvents,
+  PingPongCall,
+  type PingPongCallOptions,
+  type PingPongPoolStats,
+  DEFAULT_PINGPONG_MAX_CONNECTIONS,
+  DEFAULT_PINGPONG_MAX_IDLE,
+  DEFAULT_PINGPONG_IDLE_TIMEOUT_MS,
+  DEFAULT_PINGPONG_MAX_WAITERS,
+} from './transport/index.js';

@@ -15,12 +15,14 @@ export interface CliOutput {
 export const CLI_USAGE = `Usage: nestjs-ttstream gen <file.thrift> --out <dir> [options]
 
 Writes <dir>/<file>.ts: TypeScript types for the IDL's structs, enums, typedefs and consts,
-a client and a handler interface per service, and the schema as data.
+exception classes, a client and a handler interface per service, and the schema as data.
 
 Options:
   -o, --out <dir>          output directory (required)
   -I, --include-dir <dir>  where to look for included files (repeatable)
       --i64 <bigint|number> how i64 maps where no js.type annotation says (default bigint)
+      --runtime-import <m>  the module exception classes import ThriftException from
+                            (default nestjs-ttstream)
   -h, --help               show this text
 `;
 
@@ -38,6 +40,7 @@ export function runCli(args: readonly string[], output: CliOutput): number {
         out: { type: 'string', short: 'o' },
         'include-dir': { type: 'string', short: 'I', multiple: true },
         i64: { type: 'string' },
+        'runtime-import': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -68,7 +71,11 @@ export function runCli(args: readonly string[], output: CliOutput): number {
       ...(i64 === undefined ? {} : { i64 }),
     });
     const sourceName = basename(idlFile);
-    const code = generateTypeScript(idl, { sourceName });
+    const runtimeImport = values['runtime-import'];
+    const code = generateTypeScript(idl, {
+      sourceName,
+      ...(runtimeImport === undefined ? {} : { runtimeImport }),
+    });
     mkdirSync(values.out, { recursive: true });
     const target = join(values.out, `${sourceName.replace(/\.thrift$/, '')}.ts`);
     writeFileSync(target, code);

@@ -1,5 +1,6 @@
-import { isObservable, Observable, type Subscription } from 'rxjs';
+import { isObservable, Observable, of, type Subscription } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 
 /** Requests a request Observable may emit ahead of the connection before the call fails. */
@@ -23,6 +24,25 @@ export type CallInput =
       readonly kind: 'many';
       readonly requests: Observable<unknown> | AsyncIterable<unknown> | Iterable<unknown>;
     };
+
+/**
+ * Nest's `send(pattern, data)` data for a streaming method: an Observable (or AsyncIterable) is
+ * the request stream, anything else the one request (a stream of one for client and
+ * bidirectional methods). @internal
+ */
+export function streamInput(descriptor: TTStreamMethodLike, data: unknown): CallInput {
+  if (isObservable(data) || isAsyncIterable(data)) return { kind: 'many', requests: data };
+  const streaming = descriptor.mode === 'client' || descriptor.mode === 'bidirectional';
+  return streaming ? { kind: 'many', requests: of(data) } : { kind: 'one', request: data };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
+  );
+}
 
 /**
  * A cold Observable over one stream: subscribing opens it (`open()`), sends the input (then

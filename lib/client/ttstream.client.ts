@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-unnecessary-type-parameters --
    `Res`/`T` type the Observables and stubs callers get, as in Nest's ClientGrpc. */
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { isObservable, type Observable, of, throwError } from 'rxjs';
-import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import { lastValueFrom, type Observable, throwError } from 'rxjs';
+import { TTStreamError, TTStreamErrorCode, type ThriftExceptionClass } from '../errors/index.js';
 import { resolveLog, type TTStreamLog } from '../logging/ttstream-logger.js';
 import { type StreamMode } from '../nest-constants.js';
 import {
@@ -11,42 +11,72 @@ import {
   type TTStreamMethodLike,
 } from '../server/idl-descriptor.js';
 import { resolveIdl } from '../server/resolve-idl.js';
-import { formatAddress, TTStreamClientTransport } from '../transport/index.js';
+import {
+  formatAddress,
+  PingPongClientTransport,
+  type PingPongCall,
+  TTStreamClientTransport,
+  type TransportAddress,
+} from '../transport/index.js';
 import { noteClientCreated } from '../transport/stream-scope.js';
-import { type MessageCodec } from '../thrift/index.js';
-import { callObservable, type CallInput, type CallStream } from './client-call.js';
+import { exceptionClassMap, type MessageCodec, payloadToArgs } from '../thrift/index.js';
+import { callObservable, streamInput, type CallInput, type CallStream } from './client-call.js';
+import { type BalancedPingPongTransport } from './balanced-pingpong-transport.js';
+import { type BalancedStreamTransport } from './balanced-stream-transport.js';
+import * as discovery from './discovery-transports.js';
 import { createServiceStub } from './service-stub.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
+import {
+  dispatchMetadata,
+  isOnewayMethod,
+  onewayObservable,
+  pingPongCallOptions,
+  unaryDescriptor,
+  unaryObservable,
+} from './unary-call.js';
 
 /** Status values of {@link TTStreamClient}. */
 export type TTStreamClientStatus = 'connected' | 'disconnected';
 
 /**
- * A Nest client proxy for Kitex TTHeader Streaming servers. Register it with
+ * A Nest client proxy for Kitex servers: streaming methods over TTHeader Streaming, unary and
+ * oneway methods over a pool of ping-pong connections (TTHeader by default). Register it with
  * `ClientsModule.register([{ name: 'ECHO', customClass: TTStreamClient, options: { idl, port } }])`
  * (closed on application shutdown), or create it directly.
  *
- * Every call is a cold Observable: subscribing opens a stream, unsubscribing before its end
- * cancels it (RST). Failures arrive as `BizStatusError`, `ApplicationException` or
- * `TTStreamError`, with Kitex's codes and texts. A call made inside a `@StreamPattern` handler is
- * cancelled with that handler's stream.
+ * Every call but `emit()` is a cold Observable: subscribing opens a stream (or makes the unary
+ * call), unsubscribing before its end cancels it. Failures arrive as `BizStatusError`, a
+ * declared exception (`ThriftException`), `ApplicationException`, `TTStreamError` (streams) or
+ * `RpcCallError` (unary transport failures), with Kitex's codes and texts. A call made inside a
+ * handler is cancelled with that handler's stream.
  */
 // No type arguments: `ClientsModule`'s `customClass` expects `Type<ClientProxy>` exactly, and
 // the status subject makes its type parameters invariant. It has no events (`on()` throws).
 export class TTStreamClient extends ClientProxy {
-  private transport: TTStreamClientTransport | undefined;
+  private transport: TTStreamClientTransport | BalancedStreamTransport | undefined;
+  private pingPong: PingPongClientTransport | BalancedPingPongTransport | undefined;
+  private balanced: discovery.BalancedTransports | undefined;
+  private readonly exceptionClasses: readonly ThriftExceptionClass[] | undefined;
   private readonly idl: TTStreamIdlLike;
   private readonly log: TTStreamLog;
 
-  /** @throws TypeError without `options.idl`; ThriftIdlError when an IDL path cannot be loaded. */
+  /**
+   * @throws TypeError without `options.idl`, or for an exception class without `thriftName`;
+   * ThriftIdlError when an IDL path cannot be loaded.
+   */
   constructor(private readonly options: TTStreamClientOptions) {
     super();
     if (typeof options !== 'object' || (options.idl as unknown) == null) {
       throw new TypeError('TTStreamClient needs options.idl (a loaded IDL or a .thrift path)');
     }
+    discovery.checkDiscoveryOptions(options);
     this.idl = resolveIdl(options.idl, options.includeDirs);
     this.log = resolveLog(options.logger, 'TTStreamClient');
+    this.exceptionClasses =
+      options.exceptionClasses === undefined
+        ? undefined
+        : [...exceptionClassMap(options.exceptionClasses).values()];
     // Its transport comes with the first call; servers must cascade from now on.
     noteClientCreated();
   }
@@ -68,16 +98,18 @@ export class TTStreamClient extends ClientProxy {
     await this.ensureTransport().connect();
   }
 
-  /** Closes every connection; calls still open fail with 12006. */
+  /** Closes every connection; open streams fail with 12006, unary calls in flight too. */
   async close(): Promise<void> {
-    const transport = this.transport;
-    if (transport === undefined) return;
+    const { transport, pingPong } = this;
+    if (transport === undefined && pingPong === undefined) return;
     this.transport = undefined;
-    await transport.close();
+    this.pingPong = undefined;
+    this.balanced = undefined;
+    await Promise.all([transport?.close(), pingPong?.close()]);
     this._status$.next('disconnected');
   }
 
-  /** The underlying `TTStreamClientTransport`. Throws before the first `connect` or call. */
+  /** The streaming transport (a balancing one with `resolver`); throws before the first call. */
   unwrap<T>(): T {
     if (this.transport === undefined) throw new Error('TTStreamClient is not connected');
     return this.transport as T;
@@ -121,10 +153,68 @@ export class TTStreamClient extends ClientProxy {
   }
 
   /**
+   * Calls `pattern` (`Service.Method`) and returns an Observable of its reply. A unary method is
+   * called over a ping-pong connection: a cold Observable of its one value (undefined for void).
+   * A streaming method gets the Nest behaviour: an Observable (or AsyncIterable) `data` is the
+   * request stream, anything else the one request.
+   * @param data the request; for a unary method with several (or no) parameters, an object of
+   * them by name.
+   * Errors (in the Observable): TypeError for an unknown method or a oneway one (use `emit`).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's signature
+  override send<TResult = any, TInput = any>(
+    pattern: unknown,
+    data: TInput,
+    options?: TTStreamCallOptions,
+  ): Observable<TResult> {
+    const found = this.lookup(pattern);
+    if (found instanceof Error) return throwError(() => found);
+    const { service, descriptor } = found;
+    if (descriptor.mode !== 'unary') {
+      if (options === undefined) return super.send(pattern, data);
+      return this.callMethod<TResult>(service, descriptor, streamInput(descriptor, data), options);
+    }
+    if (isOnewayMethod(descriptor)) {
+      const text = `TTStreamClient: ${service}.${descriptor.name} is oneway: call it with emit()`;
+      return throwError(() => new TypeError(text));
+    }
+    const metadata = dispatchMetadata(this, pattern, data);
+    return unaryObservable(this.unary<TResult>(service, descriptor, data, options, metadata));
+  }
+
+  /**
+   * Calls a oneway method (`Service.Method`) at once, as Nest's `emit()` does: the Observable
+   * emits `undefined` and completes once the request is written (nothing comes back), or errors.
+   * Errors: TypeError for an unknown method; TTStreamError 12005 for a method that is not oneway.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's signature
+  override emit<TResult = any, TInput = any>(
+    pattern: unknown,
+    data: TInput,
+    options?: TTStreamCallOptions,
+  ): Observable<TResult> {
+    const found = this.lookup(pattern);
+    if (found instanceof Error) return throwError(() => found);
+    const { service, descriptor } = found;
+    if (!isOnewayMethod(descriptor)) {
+      const detail =
+        descriptor.mode === 'unary'
+          ? `${service}.${descriptor.name} is not oneway: call it with send()`
+          : `TTHeader Streaming has no events: use send('${service}.${descriptor.name}', data) or a stream method`;
+      return throwError(
+        () => new TTStreamError(TTStreamErrorCode.IllegalOperation, { side: 'client', detail }),
+      );
+    }
+    const metadata = dispatchMetadata(this, pattern, data);
+    const call = this.unary(service, descriptor, data, options, metadata);
+    return onewayObservable(call) as Observable<TResult>;
+  }
+
+  /**
    * Typed stubs of an IDL service, like `ClientGrpc.getService`: one function per method, under
-   * its IDL name and its camelCase name. Server-streaming (and unary) methods take
+   * its IDL name and its camelCase name. Unary and server-streaming methods take
    * `(request, options?)`; client and bidirectional ones `(requests$, options?)`. All return cold
-   * Observables.
+   * Observables, except oneway methods, which are sent at once as by `emit()`.
    */
   getService<T extends object>(service: string): T {
     const svc = this.idl.services.get(service);
@@ -140,17 +230,10 @@ export class TTStreamClient extends ClientProxy {
    */
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     try {
-      const pattern = typeof packet.pattern === 'string' ? packet.pattern : String(packet.pattern);
-      const { service, method } = splitPattern(pattern);
-      const descriptor = this.method(service, method);
-      const data: unknown = packet.data;
-      const many = isObservable(data) || isAsyncIterable(data);
-      const streaming = descriptor.mode === 'client' || descriptor.mode === 'bidirectional';
-      const input: CallInput = many
-        ? { kind: 'many', requests: data }
-        : streaming
-          ? { kind: 'many', requests: of(data) }
-          : { kind: 'one', request: data };
+      const found = this.lookup(packet.pattern);
+      if (found instanceof Error) throw found;
+      const { service, descriptor } = found;
+      const input = streamInput(descriptor, packet.data);
       const headers = packet.metadata === undefined ? undefined : { ...packet.metadata };
       const subscription = this.callMethod(service, descriptor, input, { headers }).subscribe({
         next: (response) => {
@@ -172,14 +255,10 @@ export class TTStreamClient extends ClientProxy {
     }
   }
 
-  /** TTHeader Streaming has no fire-and-forget messages: `emit()` always fails. */
-  protected dispatchEvent(packet: ReadPacket): Promise<never> {
-    return Promise.reject(
-      new TTStreamError(TTStreamErrorCode.IllegalOperation, {
-        side: 'client',
-        detail: `TTHeader Streaming has no events: use send('${String(packet.pattern)}', data) or a stream method`,
-      }),
-    );
+  /** Nest's event dispatch: a oneway call, as {@link emit} makes it. */
+  protected dispatchEvent<T = undefined>(packet: ReadPacket): Promise<T> {
+    const event$ = this.emit<T>(packet.pattern, packet.data);
+    return lastValueFrom(event$, { defaultValue: undefined as T });
   }
 
   /** Keeps our error classes (and any other error) intact. */
@@ -210,12 +289,15 @@ export class TTStreamClient extends ClientProxy {
     options: TTStreamCallOptions = {},
   ): Observable<Res> {
     if (descriptor.mode === 'unary') {
-      return throwError(
-        () =>
-          new TypeError(
-            `TTStreamClient: ${service}.${descriptor.name} is a unary method; TTHeader Streaming calls streaming methods only`,
-          ),
+      const start = this.unary<Res>(
+        service,
+        descriptor,
+        (input as { request?: unknown }).request,
+        options,
       );
+      return isOnewayMethod(descriptor)
+        ? (onewayObservable(start) as Observable<Res>)
+        : unaryObservable(start);
     }
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
     const headers = { ...this.options.defaultHeaders, ...options.headers };
@@ -238,29 +320,95 @@ export class TTStreamClient extends ClientProxy {
     return callObservable<Res>(open, input, options, this.options.requestHighWaterMark);
   }
 
+  /** Starts a unary or oneway call over the ping-pong pool (for an Observable to call). */
+  private unary<Res>(
+    service: string,
+    descriptor: TTStreamMethodLike,
+    data: unknown,
+    options: TTStreamCallOptions = {},
+    metadata?: Record<string, string>,
+  ): () => PingPongCall<Res> {
+    return () => {
+      const method = unaryDescriptor(service, descriptor);
+      const defaults = {
+        headers: this.options.defaultHeaders,
+        timeoutMs: this.options.defaultTimeoutMs,
+      };
+      const callOptions = pingPongCallOptions(options, defaults, metadata);
+      const args = payloadToArgs(method, data);
+      return this.ensurePingPong().startCall<Res>(service, method, args, callOptions);
+    };
+  }
+
+  private lookup(pattern: unknown): { service: string; descriptor: TTStreamMethodLike } | Error {
+    try {
+      const { service, method } = splitPattern(String(pattern));
+      return { service, descriptor: this.method(service, method) };
+    } catch (error) {
+      return error as Error;
+    }
+  }
+
   private method(service: string, method: string): TTStreamMethodLike {
     const found = findIdlMethod(this.idl, service, method);
     if (found instanceof Error) throw new TypeError(`TTStreamClient: ${found.message}`);
     return found;
   }
 
-  private ensureTransport(): TTStreamClientTransport {
+  private ensurePingPong(): PingPongClientTransport | BalancedPingPongTransport {
+    if (this.pingPong === undefined) {
+      const { pingPongOptions, transportOptions, serviceName } = this.options;
+      const transport = discovery.usesDiscovery(this.options)
+        ? this.balancedTransports().pingPong
+        : new PingPongClientTransport(this.address(), {
+            ...pingPongOptions,
+            dialTimeoutMs: pingPongOptions?.dialTimeoutMs ?? transportOptions?.dialTimeoutMs,
+            serviceName,
+            exceptionClasses: this.exceptionClasses,
+          });
+      this.watch(transport, () => this.pingPong === transport);
+      this.pingPong = transport;
+    }
+    return this.pingPong;
+  }
+
+  private address(): TransportAddress {
+    return { host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 8888 };
+  }
+
+  private balancedTransports(): discovery.BalancedTransports {
+    const { options, log, exceptionClasses } = this;
+    return (this.balanced ??= discovery.createBalancedTransports(options, log, exceptionClasses));
+  }
+
+  private ensureTransport(): TTStreamClientTransport | BalancedStreamTransport {
     if (this.transport === undefined) {
-      const transport = new TTStreamClientTransport(
-        { host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 8888 },
-        { ...this.options.transportOptions, serviceName: this.options.serviceName },
-      );
-      const peer = formatAddress(transport.address);
-      // A dial still under way when close() ran must not flip the status back.
-      transport.on('connect', () => {
-        if (this.transport === transport) this._status$.next('connected');
-      });
-      transport.on('error', (error) => {
-        this.log.warn(`Connection to ${peer} failed: ${error.message}`);
-      });
+      const transport = discovery.usesDiscovery(this.options)
+        ? this.balancedTransports().stream
+        : new TTStreamClientTransport(this.address(), {
+            ...this.options.transportOptions,
+            serviceName: this.options.serviceName,
+          });
+      this.watch(transport, () => this.transport === transport);
       this.transport = transport;
     }
     return this.transport;
+  }
+
+  /** Status and logging of a transport; `isCurrent` false once close() dropped it. */
+  private watch(
+    transport: NonNullable<TTStreamClient['transport'] | TTStreamClient['pingPong']>,
+    isCurrent: () => boolean,
+  ): void {
+    const peer =
+      'target' in transport ? `service '${transport.service}'` : formatAddress(transport.address);
+    // A dial still under way when close() ran must not flip the status back.
+    (transport as TTStreamClientTransport).on('connect', () => {
+      if (isCurrent()) this._status$.next('connected');
+    });
+    (transport as TTStreamClientTransport).on('error', (error) => {
+      this.log.warn(`Connection to ${peer} failed: ${error.message}`);
+    });
   }
 }
 
@@ -268,14 +416,6 @@ function splitPattern(pattern: string): { service: string; method: string } {
   const dot = pattern.lastIndexOf('.');
   if (dot <= 0) throw new TypeError(`TTStreamClient: expected 'Service.Method', got '${pattern}'`);
   return { service: pattern.slice(0, dot), method: pattern.slice(dot + 1) };
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
-  );
 }
 
 function noop(): void {}

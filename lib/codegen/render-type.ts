@@ -1,7 +1,10 @@
 import { type ThriftType } from '../thrift/schema.js';
-import { tsTypeName } from './ts-names.js';
+import { exceptionFieldsName, tsTypeName } from './ts-names.js';
 
-/** The TypeScript type of values of `type`, in the codec's value mapping. */
+/**
+ * The TypeScript type of values of `type`, in the codec's value mapping (an exception struct as
+ * its `<Name>Fields` interface).
+ */
 export function renderType(type: ThriftType): string {
   switch (type.kind) {
     case 'bool':
@@ -20,7 +23,10 @@ export function renderType(type: ThriftType): string {
     case 'enum':
       return tsTypeName(type.enum.name);
     case 'struct':
-      return tsTypeName(type.struct.name);
+      // A struct value of an exception type is plain data, not the generated class.
+      return type.struct.kind === 'exception'
+        ? exceptionFieldsName(type.struct.name)
+        : tsTypeName(type.struct.name);
     case 'list':
     case 'set':
       return `Array<${renderType(type.element)}>`;

@@ -3,6 +3,14 @@ export function tsTypeName(idlName: string): string {
   return idlName.replace(/\./g, '_');
 }
 
+/**
+ * The TypeScript name of an IDL exception's field values (`EchoExceptionFields`): the IDL name
+ * itself is the generated `ThriftException` class.
+ */
+export function exceptionFieldsName(idlName: string): string {
+  return `${tsTypeName(idlName)}Fields`;
+}
+
 /** `TestService` -> `TEST_SERVICE`, `all-types` -> `ALL_TYPES`, `base.Svc` -> `BASE_SVC`. */
 export function screamingSnake(name: string): string {
   return name

@@ -18,3 +18,15 @@ export {
   TApplicationExceptionType,
 } from './application-exception.js';
 export { BizStatusError, type BizStatus, fromBizStatusError } from './biz-status-error.js';
+export {
+  ThriftException,
+  type ThriftExceptionClass,
+  asThriftException,
+} from './thrift-exception.js';
+export {
+  RpcCallError,
+  RpcCallErrorKind,
+  type RpcCallErrorOptions,
+  formatRpcCallMessage,
+  isRpcCallError,
+} from './rpc-call-error.js';

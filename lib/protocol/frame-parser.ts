@@ -10,8 +10,10 @@ import { decodeUtf8 } from './utf8.js';
 const METHOD_CACHE_BYTES = 128;
 
 /**
- * Parses one complete frame whose fixed header was already checked by `checkFixedHeader`.
- * Keeps the last method's bytes: consecutive frames of one stream reuse the same string.
+ * Parses one complete frame whose fixed header was already checked by `checkFixedHeader`, or
+ * (`parseHeaderInfo`) the header info of a ping-pong TTHeader message, with the same limits and
+ * string decoding. Keeps the last method's bytes: consecutive frames of one stream reuse the
+ * same string.
  * @internal not covered by semver
  */
 export class FrameParser {
@@ -21,6 +23,12 @@ export class FrameParser {
   private infoStart = 0;
   private lastMethodBytes: Uint8Array = new Uint8Array(0);
   private lastMethod = '';
+  // What readInfo found, handed over through fields: no result object per frame.
+  private typeAt = -1;
+  private typeLength = 0;
+  private frameMethod = '';
+  private intHeaders: Map<number, string> | undefined;
+  private strHeaders: Map<string, string> | undefined;
 
   /**
    * @param maxHeaderKeys most key/value pairs (string and int) in one frame.
@@ -44,19 +52,68 @@ export class FrameParser {
       ((bytes[start + 6] as number) << 8) |
       (bytes[start + 7] as number);
     const infoBytes = (((bytes[start + 8] as number) << 8) | (bytes[start + 9] as number)) * 4;
+    const infoStart = start + LENGTH_FIXED_BYTES;
+    const infoEnd = infoStart + infoBytes;
+    this.readInfo(bytes, infoStart, infoEnd, ACCEPTED_PROTOCOL_IDS, true);
+    const intHeaders = this.intHeaders ?? EMPTY_INT_HEADERS;
+    const strHeaders = this.strHeaders ?? EMPTY_STR_HEADERS;
+    this.intHeaders = undefined; // the parser outlives the frame: do not hold its maps
+    this.strHeaders = undefined;
+    return {
+      type: frameType(bytes, this.typeAt, this.typeLength),
+      streamId,
+      method: this.frameMethod,
+      intHeaders,
+      strHeaders,
+      payload: bytes.subarray(infoEnd, end),
+    };
+  }
+
+  /**
+   * Reads the header info area `bytes[infoStart, infoEnd)` of a TTHeader message that is not a
+   * ttstream frame (ping-pong): every int key, 27 and 9 included, stays in `intHeaders`.
+   * @param protocolIds the protocol ids accepted; any other is a decode error.
+   */
+  parseHeaderInfo(
+    bytes: Uint8Array,
+    infoStart: number,
+    infoEnd: number,
+    protocolIds: ReadonlySet<number>,
+  ): { intHeaders: ReadonlyMap<number, string>; strHeaders: ReadonlyMap<string, string> } {
+    this.readInfo(bytes, infoStart, infoEnd, protocolIds, false);
+    const headers = {
+      intHeaders: this.intHeaders ?? EMPTY_INT_HEADERS,
+      strHeaders: this.strHeaders ?? EMPTY_STR_HEADERS,
+    };
+    this.intHeaders = undefined;
+    this.strHeaders = undefined;
+    return headers;
+  }
+
+  /**
+   * Checks the size cap and protocol id, skips the transform ids and reads the info blocks into
+   * `intHeaders`, `strHeaders` and, when `lift` is set (ttstream), `typeAt`/`typeLength` for int
+   * key 27 and `frameMethod` for int key 9 instead of `intHeaders`.
+   */
+  private readInfo(
+    bytes: Uint8Array,
+    infoStart: number,
+    infoEnd: number,
+    protocolIds: ReadonlySet<number>,
+    lift: boolean,
+  ): void {
+    const infoBytes = infoEnd - infoStart;
     if (infoBytes > this.maxHeaderBytes) {
       throw new FrameDecodeError(
         `header info of ${infoBytes} bytes exceeds maxHeaderBytes ${this.maxHeaderBytes}`,
       );
     }
-    const infoStart = start + LENGTH_FIXED_BYTES;
-    const infoEnd = infoStart + infoBytes;
     this.bytes = bytes;
     this.infoStart = infoStart;
     this.end = infoEnd;
 
     const protocolId = bytes[infoStart] as number;
-    if (!ACCEPTED_PROTOCOL_IDS.has(protocolId)) {
+    if (!protocolIds.has(protocolId)) {
       throw new FrameDecodeError(`unsupported protocol id 0x${hex8(protocolId)}`);
     }
     // Transform ids are skipped: Kitex reads them and applies none.
@@ -96,10 +153,10 @@ export class FrameParser {
             const key = this.readU16('int KV key');
             const valueLength = this.readU16('int KV value length');
             this.need(valueLength, 'int KV value');
-            if (key === IntHeaderKey.FrameType) {
+            if (lift && key === IntHeaderKey.FrameType) {
               typeAt = this.at; // validated once, after the last duplicate (last wins)
               typeLength = valueLength;
-            } else if (key === IntHeaderKey.ToMethod) {
+            } else if (lift && key === IntHeaderKey.ToMethod) {
               method = this.method(valueLength);
             } else {
               intHeaders ??= new Map();
@@ -119,17 +176,12 @@ export class FrameParser {
           );
       }
     }
-    const type = frameType(bytes, typeAt, typeLength);
-    const payload = bytes.subarray(infoEnd, end);
     this.bytes = EMPTY; // do not pin the caller's buffer between frames
-    return {
-      type,
-      streamId,
-      method,
-      intHeaders: intHeaders ?? EMPTY_INT_HEADERS,
-      strHeaders: strHeaders ?? EMPTY_STR_HEADERS,
-      payload,
-    };
+    this.typeAt = typeAt;
+    this.typeLength = typeLength;
+    this.frameMethod = method;
+    this.intHeaders = intHeaders;
+    this.strHeaders = strHeaders;
   }
 
   /** Adds a block's pairs to those of the frame so far; too many is a decode error. */

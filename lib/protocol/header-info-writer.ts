@@ -26,12 +26,32 @@ export function writeInfoBlocks(frame: FrameInit): Uint8Array {
   const typeBytes = encodeUtf8(frameTypeText(frame.type));
   const methodBytes = checkedUtf8(frame.method, 'method');
   if (bare) return bareBlocks(frame.type, frame.method, typeBytes, methodBytes);
+  return writeBlocks(frame.strHeaders, frame.intHeaders, [typeBytes, methodBytes]);
+}
 
+/**
+ * The info blocks of a TTHeader message that is not a ttstream frame (ping-pong): the int keys
+ * as given (none reserved), no int block when there are none; otherwise as
+ * {@link writeInfoBlocks}.
+ * @internal not covered by semver
+ */
+export function writePlainInfoBlocks(
+  intHeaders: ReadonlyMap<number, string> | undefined,
+  strHeaders: ReadonlyMap<string, string> | undefined,
+): Uint8Array {
+  return writeBlocks(strHeaders, intHeaders, undefined);
+}
+
+/** `lifted`: the type and method bytes a ttstream frame writes first as int keys 27 and 9. */
+function writeBlocks(
+  strHeaders: ReadonlyMap<string, string> | undefined,
+  intHeaders: ReadonlyMap<number, string> | undefined,
+  lifted: readonly [Uint8Array, Uint8Array] | undefined,
+): Uint8Array {
   // Counts first: a u16 count cannot express more, whatever the sizes.
-  const strHeaders = frame.strHeaders;
   const hasToken = strHeaders?.has(HEADER_GDPR_TOKEN) === true;
   checkPairs((strHeaders?.size ?? 0) - (hasToken ? 1 : 0), 'string');
-  checkPairs(2 + (frame.intHeaders?.size ?? 0), 'int');
+  checkPairs((lifted === undefined ? 0 : 2) + (intHeaders?.size ?? 0), 'int');
   let aclToken: Uint8Array | undefined;
   const strPairs: Uint8Array[] = [];
   let size = 0;
@@ -46,10 +66,14 @@ export function writeInfoBlocks(frame: FrameInit): Uint8Array {
     size += 4 + keyBytes.length + valueBytes.length;
     checkSize(size);
   }
-  const intKeys: number[] = [IntHeaderKey.FrameType, IntHeaderKey.ToMethod];
-  const intValues: Uint8Array[] = [typeBytes, methodBytes];
-  for (const [key, value] of frame.intHeaders ?? []) {
-    checkIntKey(key);
+  const intKeys: number[] = [];
+  const intValues: Uint8Array[] = [];
+  if (lifted !== undefined) {
+    intKeys.push(IntHeaderKey.FrameType, IntHeaderKey.ToMethod);
+    intValues.push(...lifted);
+  }
+  for (const [key, value] of intHeaders ?? []) {
+    checkIntKey(key, lifted !== undefined);
     const valueBytes = checkedUtf8(value, `value of int header ${key}`);
     intKeys.push(key);
     intValues.push(valueBytes);
@@ -59,7 +83,8 @@ export function writeInfoBlocks(frame: FrameInit): Uint8Array {
 
   if (aclToken !== undefined) size += 3 + aclToken.length;
   if (strPairs.length > 0) size += 3;
-  size += 3 + 4 * 2 + typeBytes.length + methodBytes.length;
+  if (lifted !== undefined) size += 4 * 2 + lifted[0].length + lifted[1].length;
+  if (intKeys.length > 0) size += 3;
   checkSize(size);
 
   const out = new Uint8Array(padded(size));
@@ -73,11 +98,13 @@ export function writeInfoBlocks(frame: FrameInit): Uint8Array {
     at = putU16(out, at, strPairs.length / 2);
     for (const bytes of strPairs) at = putString(out, at, bytes);
   }
-  out[at++] = InfoId.IntKeyValue;
-  at = putU16(out, at, intKeys.length);
-  for (let i = 0; i < intKeys.length; i++) {
-    at = putU16(out, at, intKeys[i] as number);
-    at = putString(out, at, intValues[i] as Uint8Array);
+  if (intKeys.length > 0) {
+    out[at++] = InfoId.IntKeyValue;
+    at = putU16(out, at, intKeys.length);
+    for (let i = 0; i < intKeys.length; i++) {
+      at = putU16(out, at, intKeys[i] as number);
+      at = putString(out, at, intValues[i] as Uint8Array);
+    }
   }
   return out;
 }
@@ -128,11 +155,12 @@ function frameTypeText(type: number): string {
   return String(type);
 }
 
-function checkIntKey(key: number): void {
+/** `lifted`: keys 27 and 9 come from a ttstream frame's type and method, not from its map. */
+function checkIntKey(key: number, lifted: boolean): void {
   if (!Number.isInteger(key) || key < 0 || key > 0xffff) {
     throw new FrameEncodeError(`int header key ${String(key)} is not a u16`);
   }
-  if (key === IntHeaderKey.FrameType || key === IntHeaderKey.ToMethod) {
+  if (lifted && (key === IntHeaderKey.FrameType || key === IntHeaderKey.ToMethod)) {
     throw new FrameEncodeError(`int header key ${key} is set from the frame's type/method`);
   }
 }

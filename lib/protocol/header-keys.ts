@@ -20,3 +20,9 @@ export const HEADER_CANCEL_PATH = 'ttscp';
 
 /** The ACL token; travels in its own info block (0x11), not in the string block. */
 export const HEADER_GDPR_TOKEN = 'RPC_TRANSIT_gdpr-token';
+
+/**
+ * Set to `1` on a ping-pong reply after which the server closes the connection (shutdown, read
+ * error, unknown method): the client must not reuse it.
+ */
+export const HEADER_CONNECTION_RESET = 'crrst';

@@ -16,6 +16,7 @@ export {
   HEADER_BIZ_EXTRA,
   HEADER_CANCEL_PATH,
   HEADER_GDPR_TOKEN,
+  HEADER_CONNECTION_RESET,
 } from './header-keys.js';
 export {
   METAINFO_TRANSIENT_PREFIX,
@@ -42,3 +43,13 @@ export {
   DEFAULT_MAX_HEADER_BYTES,
   MAX_FRAME_LENGTH,
 } from './ttheader-constants.js';
+// Ping-pong (unary and oneway) messages: TTHeader, TTHeader + Framed, Framed and Buffered.
+export { type PingPongShape, detectConnectionKind } from './pingpong-shape.js';
+export type { PingPongMessage } from './pingpong-message.js';
+export {
+  PingPongDecoder,
+  type PingPongDecoderOptions,
+  DEFAULT_MAX_MESSAGE_BYTES,
+} from './pingpong-decoder.js';
+export { PingPongDecodeError } from './pingpong-decode-error.js';
+export { encodePingPong, type PingPongInit } from './pingpong-encoder.js';

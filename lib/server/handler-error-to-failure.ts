@@ -6,6 +6,8 @@ import {
   fromBizStatusError,
   TApplicationExceptionType,
   TTStreamError,
+  asThriftException,
+  type ThriftException,
 } from '../errors/index.js';
 
 /** How handler failures become trailers (see {@link handlerErrorToFailure}). */
@@ -41,7 +43,7 @@ const HIDDEN = NEST_UNKNOWN_ERROR_MESSAGE;
  * {@link BizStatusError} (sent as `biz-*` trailer keys), an {@link ApplicationException} (a
  * TApplicationException payload) or another {@link TTStreamError} (passed through).
  *
- * - our error classes: unchanged;
+ * - our error classes and declared exceptions (`ThriftException`): unchanged;
  * - anything carrying `bizStatusCode`/`bizMessage` (an `RpcException` with such an object
  *   included): a business error;
  * - an `HttpException`: a business error with the HTTP status as code (see options);
@@ -53,8 +55,11 @@ const HIDDEN = NEST_UNKNOWN_ERROR_MESSAGE;
 export function handlerErrorToFailure(
   error: unknown,
   options: TTStreamExceptionMappingOptions = {},
-): TTStreamError | BizStatusError {
+): TTStreamError | BizStatusError | ThriftException {
   if (error instanceof TTStreamError || error instanceof BizStatusError) return error;
+  // A declared IDL exception: a unary reply puts it in its result field (a stream cannot).
+  const declared = asThriftException(error);
+  if (declared !== undefined) return declared;
   if (isGuardRefusal(error))
     return new BizStatusError(FORBIDDEN_BIZ_STATUS, NEST_FORBIDDEN_MESSAGE);
   const wrapped = error instanceof RpcException ? error.getError() : undefined;
@@ -88,7 +93,7 @@ export function filteredErrorToFailure(
   filtered: unknown,
   original: { readonly error: unknown } | undefined,
   options: TTStreamExceptionMappingOptions = {},
-): TTStreamError | BizStatusError {
+): TTStreamError | BizStatusError | ThriftException {
   if (original !== undefined && isNestUnknownError(filtered)) {
     return handlerErrorToFailure(original.error, options);
   }

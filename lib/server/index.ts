@@ -9,6 +9,7 @@ export {
   DEFAULT_TTSTREAM_PORT,
   DEFAULT_GRACEFUL_SHUTDOWN_MS,
 } from './ttstream-server-options.interface.js';
+export { type ServerRegistryOptions, DEFAULT_DEREGISTER_TIMEOUT_MS } from './registry-lifecycle.js';
 export { TTStreamContext } from './ttstream.context.js';
 export { TTStreamExceptionFilter } from './ttstream-exception.filter.js';
 export { EachMessagePipe } from './each-message.pipe.js';

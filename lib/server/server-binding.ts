@@ -11,6 +11,17 @@ export interface BoundMethod {
   readonly handler: ServerCallHandler;
 }
 
+/** One unary or oneway method registered with a {@link ServerBinding}. @internal */
+export interface BoundUnaryMethod {
+  readonly service: string;
+  readonly method: string;
+  readonly oneway: boolean;
+  /** The IDL method (a `UnaryMethodDescriptor` of `lib/thrift`). */
+  readonly descriptor: unknown;
+  /** Called once per call; resolving after `send(value)` replies with `value`. */
+  readonly handler: ServerCallHandler;
+}
+
 /** Events a binding reports to the server. @internal */
 export interface ServerBindingEvents {
   /** `peer` is the `host:port` of the connection that failed, when one did. */
@@ -24,6 +35,8 @@ export interface ServerBindingEvents {
  */
 export interface ServerBinding {
   register(method: BoundMethod): void;
+  /** Registers a unary or oneway method; bindings without ping-pong support leave it out. */
+  registerUnary?(method: BoundUnaryMethod): void;
   listen(): Promise<void>;
   /** Stops accepting, lets in-flight streams finish within the grace period, then resets them. */
   close(): Promise<void>;

@@ -1,11 +1,17 @@
-import { type MessageCodec } from '../thrift/index.js';
+import {
+  argsToPayload,
+  declaredExceptionField,
+  type MessageCodec,
+  type UnaryMethodDescriptor,
+} from '../thrift/index.js';
 import {
   type ServerStream,
   type TransportAddress,
   TTStreamServerTransport,
 } from '../transport/index.js';
 import { type StreamMode } from '../nest-constants.js';
-import { type BoundMethod, type ServerBinding } from './server-binding.js';
+import { type BoundMethod, type BoundUnaryMethod, type ServerBinding } from './server-binding.js';
+import { serverCallFromUnary } from './unary-server-call.js';
 import { type ServerCall } from './server-call.js';
 import {
   DEFAULT_GRACEFUL_SHUTDOWN_MS,
@@ -32,6 +38,26 @@ export function createTransportBinding(options: TTStreamServerOptions): ServerBi
         requestCodec: method.requestCodec as MessageCodec<unknown>,
         responseCodec: method.responseCodec as MessageCodec<unknown>,
         handler: (stream) => method.handler(serverCallFromStream(stream, method.mode)),
+      });
+    },
+    registerUnary(bound: BoundUnaryMethod): void {
+      const descriptor = bound.descriptor as UnaryMethodDescriptor;
+      transport.registerUnary(bound.service, bound.method, {
+        oneway: bound.oneway,
+        returnsVoid: descriptor.returnsVoid,
+        argsCodec: descriptor.argsCodec,
+        resultCodec: descriptor.resultCodec,
+        declaredException: (error) => declaredExceptionField(descriptor, error),
+        handler: async (call) => {
+          let reply: unknown;
+          const payload = argsToPayload(descriptor, call.args);
+          await bound.handler(
+            serverCallFromUnary(call, payload, (value) => {
+              reply = value;
+            }),
+          );
+          return reply;
+        },
       });
     },
     async listen(): Promise<void> {

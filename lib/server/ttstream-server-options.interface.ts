@@ -3,6 +3,7 @@ import { type ServerTransportOptions } from '../transport/index.js';
 import { type TTStreamExceptionMappingOptions } from './handler-error-to-failure.js';
 import { type TTStreamIdlSource } from './resolve-idl.js';
 import { type ServerBinding } from './server-binding.js';
+import { type ServerRegistryOptions } from './registry-lifecycle.js';
 
 /** Options of {@link TTStreamServer}. */
 export interface TTStreamServerOptions {
@@ -32,6 +33,11 @@ export interface TTStreamServerOptions {
    * an ApplicationException at ERROR, shutdown progress. Default Nest's `Logger`; `false` for none.
    */
   readonly logger?: TTStreamLoggerOption;
+  /**
+   * Publishes the server in a registry (e.g. `EtcdRegistry`) once listening; `close()`
+   * deregisters it first, then drains. Default: not published.
+   */
+  readonly registry?: ServerRegistryOptions;
   /** Extra options for the transport (receive buffer limits and so on), passed through as is. */
   readonly transportOptions?: Omit<ServerTransportOptions, 'gracePeriodMs'>;
   /**

@@ -12,6 +12,7 @@ import { findIdlMethod, type TTStreamMethodLike } from './idl-descriptor.js';
 import { requestObservable } from './request-observable.js';
 import { resolveIdl } from './resolve-idl.js';
 import { type ServerBinding } from './server-binding.js';
+import { matchUnaryHandlers } from './unary-methods.js';
 import { type ServerCall } from './server-call.js';
 import { createTransportBinding } from './transport-binding.js';
 import { TTStreamContext } from './ttstream.context.js';
@@ -20,6 +21,7 @@ import {
   type TTStreamServerOptions,
 } from './ttstream-server-options.interface.js';
 import { OutboundPressure } from './outbound-pressure.js';
+import { RegistryLifecycle } from './registry-lifecycle.js';
 import { DEFAULT_OUTBOUND_HIGH_WATER_MARK, writeResult } from './write-result.js';
 import { isAsyncIterable } from './pulled-observable.js';
 
@@ -71,6 +73,7 @@ export class TTStreamServer
   private binding: ServerBinding | undefined;
   private readonly events = new EventEmitter();
   private readonly log: TTStreamLog;
+  private registration: RegistryLifecycle | undefined;
 
   constructor(private readonly options: TTStreamServerOptions) {
     super();
@@ -95,6 +98,10 @@ export class TTStreamServer
       const where =
         bound === undefined ? 'a socket' : formatAddress({ host: bound.address, port: bound.port });
       this.log.log(`Listening on ${where}`);
+      if (this.options.registry !== undefined && bound !== undefined) {
+        this.registration = new RegistryLifecycle(this.options.registry, this.log);
+        await this.registration.afterListen(bound);
+      }
       callback();
     } catch (error) {
       callback(error);
@@ -107,6 +114,9 @@ export class TTStreamServer
     if (binding === undefined) return;
     this.binding = undefined;
     this._status$.next('closing');
+    // Deregister first, so that clients stop choosing this server before it drains.
+    await this.registration?.beforeDrain();
+    this.registration = undefined;
     const grace = this.options.gracefulShutdownMs ?? DEFAULT_GRACEFUL_SHUTDOWN_MS;
     this.log.log(`Closing: no new streams; in-flight streams have ${grace} ms to finish`);
     await binding.close();
@@ -141,9 +151,13 @@ export class TTStreamServer
     const idl = resolveIdl(this.options.idl, this.options.includeDirs);
     const routes = new Map<string, MessageHandler>();
     const problems: string[] = [];
+    const untagged: [string, MessageHandler][] = [];
     for (const [pattern, handler] of this.getHandlers()) {
       const meta = (handler.extras as StreamExtras | undefined)?.ttstream;
-      if (meta === undefined) continue;
+      if (meta === undefined) {
+        untagged.push([pattern, handler]);
+        continue;
+      }
       const method = findIdlMethod(idl, meta.service, meta.method);
       if (method instanceof Error) {
         problems.push(`@StreamPattern('${pattern}'): ${method.message}`);
@@ -159,8 +173,27 @@ export class TTStreamServer
         routes.set(`${meta.service}.${meta.method}`, handler);
       }
     }
+    const unary = matchUnaryHandlers(idl, untagged);
+    problems.push(...unary.problems);
+    if (unary.bindings.length > 0 && binding.registerUnary === undefined) {
+      problems.push(
+        'this binding serves streaming methods only (no @MessagePattern/@EventPattern)',
+      );
+    }
     if (problems.length > 0) {
       throw new Error(`TTStreamServer cannot listen:\n  ${problems.join('\n  ')}`);
+    }
+    for (const pattern of unary.ignored) {
+      this.log.debug(`${pattern}: no IDL service of that name; handler left to other transports`);
+    }
+    for (const { service, method, handler } of unary.bindings) {
+      binding.registerUnary?.({
+        service,
+        method: method.name,
+        oneway: method.oneway === true,
+        descriptor: method,
+        handler: (call) => this.serve(handler, method, call),
+      });
     }
     for (const service of idl.services.values()) {
       for (const method of service.methods.values()) {

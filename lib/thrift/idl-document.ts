@@ -11,8 +11,10 @@ import {
   createMethodDescriptor,
   type MethodDescriptor,
   type ServiceDescriptor,
+  type StreamingMethodDescriptor,
   type StreamingMode,
   type ThriftIdl,
+  type UnaryMethodDescriptor,
 } from './thrift-idl.js';
 
 /** A type in a {@link ThriftIdlDocument}: like `ThriftType`, with structs and enums by name. */
@@ -33,14 +35,25 @@ export interface FieldDocument {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** A method in a {@link ThriftIdlDocument}; request and response name structs. */
+/**
+ * A method in a {@link ThriftIdlDocument}. A streaming method names its request and response
+ * structs; a unary one lists its parameters, return type (none for void) and `throws` fields.
+ */
 export interface MethodDocument {
   readonly mode: StreamingMode;
   /** The service that declares it, when not the one listing it (`extends`). */
   readonly service?: string;
   readonly oneway?: boolean;
+  /** Streaming: the request struct. */
   readonly request?: string;
+  /** Streaming: the response struct. */
   readonly response?: string;
+  /** Unary: the parameters, as args struct fields. None when absent. */
+  readonly params?: readonly FieldDocument[];
+  /** Unary: the return type; void when absent. */
+  readonly returns?: ThriftTypeDocument;
+  /** Unary: the `throws` fields (exception structs). None when absent. */
+  readonly throws?: readonly FieldDocument[];
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
@@ -91,20 +104,39 @@ function typeToDocument(type: ThriftType): ThriftTypeDocument {
   }
 }
 
+function fieldToDocument(f: FieldSchema): FieldDocument {
+  return {
+    id: f.id,
+    name: f.name,
+    type: typeToDocument(f.type),
+    requiredness: f.requiredness,
+    ...(f.defaultValue === undefined ? {} : { defaultValue: f.defaultValue }),
+    ...(f.annotations === undefined ? {} : { annotations: f.annotations }),
+  };
+}
+
+function streamingToDocument(m: StreamingMethodDescriptor): Partial<MethodDocument> {
+  return { request: m.requestType.name, response: m.responseType.name };
+}
+
+function unaryToDocument(m: UnaryMethodDescriptor): Partial<MethodDocument> {
+  // The result struct's fields after `success`: the throws fields (made optional).
+  const throws = m.returnsVoid ? m.resultType.fields : m.resultType.fields.slice(1);
+  return {
+    ...(m.oneway ? { oneway: true } : {}),
+    ...(m.params.length === 0 ? {} : { params: m.params.map(fieldToDocument) }),
+    ...(m.returnType === undefined ? {} : { returns: typeToDocument(m.returnType) }),
+    ...(m.throws.length === 0 ? {} : { throws: throws.map(fieldToDocument) }),
+  };
+}
+
 /** The plain-data form of `idl`'s structs, enums and services. */
 export function idlToDocument(idl: ThriftIdl): ThriftIdlDocument {
   const structs: Record<string, ThriftIdlDocument['structs'][string]> = {};
   for (const [name, s] of idl.structs) {
     structs[name] = {
       kind: s.kind,
-      fields: s.fields.map((f) => ({
-        id: f.id,
-        name: f.name,
-        type: typeToDocument(f.type),
-        requiredness: f.requiredness,
-        ...(f.defaultValue === undefined ? {} : { defaultValue: f.defaultValue }),
-        ...(f.annotations === undefined ? {} : { annotations: f.annotations }),
-      })),
+      fields: s.fields.map(fieldToDocument),
       ...(s.annotations === undefined ? {} : { annotations: s.annotations }),
     };
   }
@@ -117,9 +149,7 @@ export function idlToDocument(idl: ThriftIdl): ThriftIdlDocument {
       methods[methodName] = {
         mode: m.mode,
         ...(m.service === name ? {} : { service: m.service }),
-        ...(m.mode === 'unary' && m.oneway ? { oneway: true } : {}),
-        ...(m.requestType === undefined ? {} : { request: m.requestType.name }),
-        ...(m.responseType === undefined ? {} : { response: m.responseType.name }),
+        ...(m.mode === 'unary' ? unaryToDocument(m) : streamingToDocument(m)),
         ...(Object.keys(m.annotations).length === 0 ? {} : { annotations: m.annotations }),
       };
     }
@@ -133,7 +163,8 @@ export function idlToDocument(idl: ThriftIdl): ThriftIdlDocument {
  * file exports). Gives the same schemas, and so the same bytes, as loading the IDL itself;
  * typedefs and consts are not part of a document and come back empty.
  *
- * @throws TypeError when the document names a struct or enum it does not define.
+ * @throws TypeError when the document names a struct or enum it does not define, or a streaming
+ * method lacks its request or response struct.
  */
 export function createIdlFromDocument(doc: ThriftIdlDocument): ThriftIdl {
   const structs = new Map<string, StructSchema & { fields: FieldSchema[] }>();
@@ -180,35 +211,44 @@ export function createIdlFromDocument(doc: ThriftIdlDocument): ThriftIdl {
         return { kind: type.kind };
     }
   };
+  const field = (f: FieldDocument): FieldSchema => ({
+    id: f.id,
+    name: f.name,
+    type: resolveType(f.type),
+    requiredness: f.requiredness,
+    ...(f.defaultValue === undefined ? {} : { defaultValue: f.defaultValue }),
+    ...(f.annotations === undefined ? {} : { annotations: f.annotations }),
+  });
   for (const [name, s] of Object.entries(doc.structs)) {
-    const target = structs.get(name);
-    for (const f of s.fields) {
-      target?.fields.push({
-        id: f.id,
-        name: f.name,
-        type: resolveType(f.type),
-        requiredness: f.requiredness,
-        ...(f.defaultValue === undefined ? {} : { defaultValue: f.defaultValue }),
-        ...(f.annotations === undefined ? {} : { annotations: f.annotations }),
+    structs.get(name)?.fields.push(...s.fields.map(field));
+  }
+  const method = (name: string, service: string, m: MethodDocument): MethodDescriptor => {
+    const base = { name, service: m.service ?? service, annotations: m.annotations ?? {} };
+    if (m.mode === 'unary') {
+      return createMethodDescriptor({
+        ...base,
+        mode: 'unary',
+        oneway: m.oneway ?? false,
+        params: (m.params ?? []).map(field),
+        returnType: m.returns === undefined ? undefined : resolveType(m.returns),
+        throws: (m.throws ?? []).map(field),
       });
     }
-  }
+    if (m.request === undefined || m.response === undefined) {
+      throw new TypeError(`the IDL document's streaming method ${service}.${name} lacks a struct`);
+    }
+    return createMethodDescriptor({
+      ...base,
+      mode: m.mode,
+      requestType: struct(m.request),
+      responseType: struct(m.response),
+    });
+  };
   const services = new Map<string, ServiceDescriptor>();
   for (const [name, service] of Object.entries(doc.services)) {
     const methods = new Map<string, MethodDescriptor>();
     for (const [methodName, m] of Object.entries(service.methods)) {
-      methods.set(
-        methodName,
-        createMethodDescriptor({
-          name: methodName,
-          service: m.service ?? name,
-          mode: m.mode,
-          oneway: m.oneway ?? false,
-          annotations: m.annotations ?? {},
-          requestType: m.request === undefined ? undefined : struct(m.request),
-          responseType: m.response === undefined ? undefined : struct(m.response),
-        }),
-      );
+      methods.set(methodName, method(methodName, name, m));
     }
     services.set(name, { name, methods });
   }

@@ -43,3 +43,18 @@ export {
   createIdlFromDocument,
 } from './idl-document.js';
 export { I64_AS_NUMBER_ANNOTATION } from './idl-annotations.js';
+export { type ThrowsDescriptor } from './thrift-idl.js';
+export { argsToPayload, payloadToArgs, type UnaryMethodParams } from './unary-values.js';
+export {
+  declaredExceptionField,
+  exceptionFromResult,
+  exceptionClassMap,
+  type UnaryMethodThrows,
+} from './declared-exception.js';
+export {
+  ThriftMessageType,
+  type ThriftMessageHeader,
+  encodeThriftMessage,
+  decodeThriftMessageHeader,
+  MAX_MESSAGE_NAME_BYTES,
+} from './message-envelope.js';

@@ -1,13 +1,10 @@
 import {
-  createParser,
-  createScanner,
   type ConstDefinition,
   type FieldDefinition,
   type FunctionType,
   type ServiceDefinition,
   SyntaxType,
   type ThriftDocument,
-  type ThriftError,
   type TypedefDefinition,
 } from '@creditkarma/thrift-parser';
 import { constValueFromAst, parseInteger } from './const-value.js';
@@ -19,13 +16,12 @@ import {
   type StructSchema,
   type ThriftType,
 } from './schema.js';
+import { type MethodAstScope, methodFromAst } from './method-from-ast.js';
+import { parseDocument } from './parse-document.js';
 import {
   type ConstDescriptor,
-  createMethodDescriptor,
   type MethodDescriptor,
   type ServiceDescriptor,
-  STREAMING_MODES,
-  type StreamingMode,
   type ThriftIdl,
 } from './thrift-idl.js';
 import { ThriftIdlError } from './thrift-errors.js';
@@ -85,32 +81,17 @@ function baseName(fileName: string): string {
   return last.endsWith('.thrift') ? last.slice(0, -'.thrift'.length) : last;
 }
 
-function parseDocument(source: string, fileName: string): ThriftDocument {
-  const errors: ThriftError[] = [];
-  const scanner = createScanner(source, (error) => {
-    errors.push(error);
-    scanner.syncronize();
-  });
-  const tokens = scanner.scan();
-  const parser = createParser(tokens, (error) => {
-    errors.push(error);
-    parser.synchronize();
-  });
-  const doc = parser.parse();
-  const first = errors[0];
-  if (first !== undefined) throw new ThriftIdlError(fileName, first.loc.start.line, first.message);
-  return doc;
-}
-
 /**
  * Parses Thrift IDL text, following `include`s through `resolveInclude`, and returns its
- * services (with each method's streaming mode and struct codecs), structs, unions, exceptions,
- * enums, typedefs and consts. Annotations, `namespace` lines and every comment style are
+ * services (with each method's streaming mode and codecs: the bare structs of a streaming method,
+ * the args and result structs of a unary one), structs, unions, exceptions, enums, typedefs and
+ * consts. Annotations, `namespace` lines and every comment style are
  * accepted; annotations are kept on fields, types and methods.
  *
  * @throws ThriftIdlError (with file and line) for a syntax error, an unknown type, a streaming
  * method without exactly one struct argument or without a struct result, an unknown
- * `streaming.mode`, a duplicate name or field id, a cyclic or missing include.
+ * `streaming.mode`, a `throws` type that is not an exception, a oneway method that returns a
+ * value or throws, a duplicate name or field id, a cyclic or missing include.
  */
 export function parseThriftIdl(source: string, options: ParseThriftIdlOptions = {}): ThriftIdl {
   return new IdlResolver(options).resolve(source, options.fileName ?? '<source>');
@@ -431,63 +412,13 @@ class IdlResolver {
         methods.set(methodName, method);
       }
     }
-    for (const fn of node.functions) {
-      const line = fn.loc.start.line;
-      const methodName = fn.name.value;
-      const annotations = annotationsFromAst(fn.annotations);
-      const modeText = annotations['streaming.mode'];
-      const mode = (modeText ?? 'unary') as StreamingMode;
-      if (!STREAMING_MODES.includes(mode)) {
-        this.fail(
-          file,
-          line,
-          `method ${name}.${methodName}: unknown streaming.mode "${String(modeText)}" (expected bidirectional, client, server or unary)`,
-        );
-      }
-      const args = fn.fields.map((f) => this.resolveType(file, f.fieldType, {}));
-      const result =
-        fn.returnType.type === SyntaxType.VoidKeyword
-          ? undefined
-          : this.resolveType(file, fn.returnType, {});
-      const onlyArg = args.length === 1 ? args[0] : undefined;
-      const requestType = onlyArg?.kind === 'struct' ? onlyArg.struct : undefined;
-      const responseType = result?.kind === 'struct' ? result.struct : undefined;
-      if (mode !== 'unary') {
-        if (args.length !== 1) {
-          this.fail(
-            file,
-            line,
-            `streaming method ${name}.${methodName} must have exactly one argument, has ${args.length}`,
-          );
-        }
-        if (requestType === undefined) {
-          this.fail(
-            file,
-            line,
-            `streaming method ${name}.${methodName}: the argument must be a struct`,
-          );
-        }
-        if (responseType === undefined) {
-          this.fail(
-            file,
-            line,
-            `streaming method ${name}.${methodName}: the result must be a struct`,
-          );
-        }
-      }
-      methods.set(
-        methodName,
-        createMethodDescriptor({
-          name: methodName,
-          service: name,
-          mode,
-          oneway: fn.oneway,
-          annotations,
-          requestType,
-          responseType,
-        }),
-      );
-    }
+    const scope: MethodAstScope = {
+      service: name,
+      resolveType: (type) => this.resolveType(file, type),
+      field: (field, id) => this.field(file, field, id, false),
+      fail: (line, problem) => this.fail(file, line, problem),
+    };
+    for (const fn of node.functions) methods.set(fn.name.value, methodFromAst(fn, scope));
     const descriptor = { name, methods };
     this.serviceDescriptors.set(node, descriptor);
     return descriptor;

@@ -31,6 +31,13 @@ export {
 } from './server-limits.js';
 export { DEFAULT_FRAME_TIMEOUT_MS } from './connection.js';
 export { ServerStream, type StreamMode } from './server-stream.js';
+export {
+  type UnaryCall,
+  type UnaryHandler,
+  type UnaryRoute,
+  type DeclaredExceptionField,
+} from './unary-route.js';
+export { DEFAULT_MAX_CALLS_PER_CONNECTION } from './server-transport.js';
 export { type StreamHandler, type StreamRoute } from './server-router.js';
 export {
   type RecvBufferLimits,
@@ -46,3 +53,17 @@ export {
 } from './stream-scope.js';
 export { errorFromTrailer, errorFromRst, bizErrorFromHeaders } from './trailer-to-error.js';
 export { trailerFromError, type TrailerContent } from './error-to-trailer.js';
+// Unary and oneway (ping-pong) calls: a pool of connections, one call in flight on each.
+export {
+  PingPongClientTransport,
+  type PingPongClientOptions,
+  type PingPongClientEvents,
+} from './pingpong-client-transport.js';
+export { PingPongCall, type PingPongCallOptions } from './pingpong-call.js';
+export {
+  type PingPongPoolStats,
+  DEFAULT_PINGPONG_MAX_CONNECTIONS,
+  DEFAULT_PINGPONG_MAX_IDLE,
+  DEFAULT_PINGPONG_IDLE_TIMEOUT_MS,
+  DEFAULT_PINGPONG_MAX_WAITERS,
+} from './pingpong-client-pool.js';

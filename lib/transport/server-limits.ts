@@ -13,6 +13,9 @@ export const DEFAULT_MAX_STREAMS = 50_000;
 /** Connections the server accepts at once (`maxConnections`); more are closed on accept. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
+/** Unary calls handled at once on one ping-pong connection (`maxCallsPerConnection`). */
+export const DEFAULT_MAX_CALLS_PER_CONNECTION = 64;
+
 /** How long a new connection may take to complete its first frame (`firstFrameTimeoutMs`). */
 export const DEFAULT_FIRST_FRAME_TIMEOUT_MS = 30_000;
 

@@ -7,8 +7,6 @@ import { HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
 import { formatAddress, isUnixAddress, type TransportAddress } from './address.js';
 import { debug } from './debug.js';
 import { exceptionPayload } from './error-to-trailer.js';
-import type { RecvBufferLimits } from './recv-buffer.js';
-import type { SendBufferLimits } from './send-limiter.js';
 import { outFrame } from './out-frame.js';
 import { ServerConnection, type ServerConnectionOwner } from './server-connection.js';
 import {
@@ -33,79 +31,19 @@ import {
   DEFAULT_MAX_STREAMS,
 } from './server-limits.js';
 import { oversizeFrameError } from './oversize-frame.js';
+import { sniffConnection } from './connection-sniffer.js';
+import type { ServerTransportOptions } from './server-transport-options.js';
+import { UnaryServer, unaryServerOptions } from './unary-server.js';
+import type { UnaryRoute } from './unary-route.js';
+
+export type { ServerTransportOptions } from './server-transport-options.js';
+
+/** The listen backlog (the kernel caps it at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
+export { DEFAULT_MAX_CALLS_PER_CONNECTION } from './server-limits.js';
 
 const noop = (): void => undefined;
-
-/** Options of {@link TTStreamServerTransport}. */
-export interface ServerTransportOptions {
-  /** Close connections that have had no stream for this long; 0 disables. Default 600 000 ms (Kitex's 10 min). */
-  readonly idleTimeoutMs?: number;
-  /**
-   * Streams per connection; one more gets a HEADER and an exception TRAILER (`too many concurrent
-   * streams`). Default 10,000.
-   */
-  readonly maxConcurrentStreams?: number;
-  /** Streams of the whole server; one more is refused the same way. Default 50,000. */
-  readonly maxStreams?: number;
-  /**
-   * Connections held at once; one more is closed as soon as it is accepted (an `error` event says
-   * so). Default 10,000.
-   */
-  readonly maxConnections?: number;
-  /** Graceful shutdown: how long in-flight streams may run after `close()`. Default 5000 ms. */
-  readonly gracePeriodMs?: number;
-  /**
-   * After the grace period, how long the resets of the streams still open may take to reach
-   * slow readers before their connections are destroyed. Default 5000 ms.
-   */
-  readonly shutdownFlushMs?: number;
-  /** Largest frame (LENGTH field) sent or accepted; a larger incoming frame resets its stream only. Default 64 MiB. */
-  readonly maxFrameBytes?: number;
-  /** Per-stream receive buffer; a handler that falls behind gets its stream reset (12011). */
-  readonly recvBuffer?: RecvBufferLimits;
-  /** Per-stream limit on sends not yet accepted by the socket. */
-  readonly sendBuffer?: SendBufferLimits;
-  /** Received bytes buffered per connection before reading pauses. Default 64 MiB. */
-  readonly maxConnectionBufferBytes?: number;
-  /**
-   * Most key/value pairs in one received frame's header; a frame with more closes its connection
-   * (12004). Default 4096: Kitex sends a few dozen.
-   */
-  readonly maxHeaderKeys?: number;
-  /** Most header info bytes in one received frame, likewise. Default 128 KiB. */
-  readonly maxHeaderBytes?: number;
-  /**
-   * Once a frame's first byte has arrived, how long the rest may take before its connection is
-   * closed (a peer trickling bytes); 0 disables. Default 60 000 ms.
-   */
-  readonly frameTimeoutMs?: number;
-  /**
-   * How long a new connection may take to complete its first frame before it is closed (a peer
-   * that connects and stays silent); 0 disables. Default 30 000 ms.
-   */
-  readonly firstFrameTimeoutMs?: number;
-  /**
-   * Bytes queued for one connection (writer plus socket) below which `send()` resolves at once.
-   * Default 256 KiB (`DEFAULT_WRITER_HIGH_WATER_MARK`).
-   */
-  readonly writeHighWaterMark?: number;
-  /** Send `biz error: internal error` instead of a failing handler's message. Default false. */
-  readonly hideErrorMessages?: boolean;
-  /**
-   * Maps a handler's error before it becomes the TRAILER (for instance an HttpException to a
-   * BizStatusError). Return the input to keep it.
-   */
-  readonly mapError?: (error: unknown) => unknown;
-  /**
-   * Run handlers inside {@link streamScope}, so client streams they open are cancelled with them
-   * (cascade). Default: on once the process has created a client (`TTStreamClientTransport` or
-   * `TTStreamClient`), off before, since a handler can only call downstream through one; on
-   * Node 20 the scope costs AsyncLocalStorage's promise hooks (~340 B heap per idle stream, and
-   * CPU on every promise). `true` forces it on (a client created inside a handler cascades too),
-   * `false` off.
-   */
-  readonly cascade?: boolean;
-}
 
 /** Events of {@link TTStreamServerTransport}. */
 export interface ServerTransportEvents {
@@ -121,6 +59,7 @@ export interface ServerTransportEvents {
 
 /** Counts for monitoring and leak tests. */
 export interface ServerTransportStats {
+  /** Open connections: ttstream, ping-pong, and those whose first bytes are awaited. */
   readonly connections: number;
   /** Connections accepted since `listen` (cumulative). */
   readonly acceptedConnections: number;
@@ -132,6 +71,8 @@ export interface ServerTransportStats {
   readonly skippedFrames: number;
   /** Connections whose reading is paused (their streams buffer too much). */
   readonly pausedConnections: number;
+  /** Unary and oneway calls being handled. */
+  readonly calls: number;
 }
 
 /** A registered method: its handler and the route object its streams share. */
@@ -160,9 +101,15 @@ export class TTStreamServerTransport
   private accepted = 0;
   private skippedClosed = 0;
   private readonly handlersIdle: (() => void)[] = [];
+  private readonly unary: UnaryServer;
+  /** Accepted sockets whose first bytes are awaited (shutdown closes them). */
+  private readonly sniffing = new Set<Socket>();
 
   constructor(private readonly options: ServerTransportOptions = {}) {
     super();
+    this.unary = new UnaryServer(unaryServerOptions(options), (error, c) => {
+      this.reportError(error, peerOf(c));
+    });
     this.streamSettings = {
       recvBuffer: options.recvBuffer,
       sendBuffer: options.sendBuffer,
@@ -180,12 +127,22 @@ export class TTStreamServerTransport
     });
   }
 
+  /** Registers the handler of the unary or oneway method `service.method` (ping-pong calls). */
+  registerUnary(service: string, method: string, route: UnaryRoute): void {
+    this.unary.register(service, method, route);
+  }
+
   /** Starts listening; resolves with the bound address (the real port when `port` is 0). */
   async listen(address: TransportAddress): Promise<TransportAddress> {
     if (this.server !== undefined) throw new Error('already listening');
-    const server = createServer({ keepAlive: true, noDelay: true }, (socket) => {
-      this.onSocket(socket);
-    });
+    // Half-open allowed: a ping-pong client that half-closes after its requests still gets
+    // the replies; ttstream connections end themselves when their peer does.
+    const server = createServer(
+      { keepAlive: true, noDelay: true, allowHalfOpen: true },
+      (socket) => {
+        this.onSocket(socket);
+      },
+    );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -193,8 +150,10 @@ export class TTStreamServerTransport
         server.removeListener('error', reject);
         resolve();
       };
-      if (isUnixAddress(address)) server.listen(address.path, done);
-      else server.listen(address.port, address.host, done);
+      // A deep accept queue, as Go's listener takes (somaxconn): a Kitex client bursting one
+      // connection per unary call with a 50 ms dial timeout overflows Node's default of 511.
+      if (isUnixAddress(address)) server.listen(address.path, LISTEN_BACKLOG, done);
+      else server.listen(address.port, address.host, LISTEN_BACKLOG, done);
     });
     server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
@@ -225,13 +184,15 @@ export class TTStreamServerTransport
       skipped += c.connection.skippedFrames;
       if (c.connection.isPaused) paused++;
     }
+    const unary = this.unary.stats();
     return {
-      connections: this.connections.size,
+      connections: this.connections.size + unary.connections + this.sniffing.size,
       acceptedConnections: this.accepted,
       streams,
       handlers: this.handlers,
       skippedFrames: skipped,
       pausedConnections: paused,
+      calls: unary.calls,
     };
   }
 
@@ -255,10 +216,13 @@ export class TTStreamServerTransport
         });
     });
     for (const c of this.connections) if (c.streamCount === 0) void c.end(this.shutdownFlushMs);
+    // A connection that has sent nothing yet carries no call to finish.
+    for (const socket of this.sniffing) socket.destroy();
+    this.unary.drain();
     const grace = this.options.gracePeriodMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.whenNoStreams(),
+      Promise.all([this.whenNoStreams(), this.unary.whenIdle()]),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, grace);
       }),
@@ -271,9 +235,12 @@ export class TTStreamServerTransport
     for (const c of this.connections) {
       for (const stream of [...c.streams()]) stream.reset(shutdownError);
     }
-    // A slow reader still gets its RSTs: queued DATA of reset streams was dropped, and what the
-    // socket already holds may take a while to drain.
-    await Promise.all([...this.connections].map((c) => c.end(this.shutdownFlushMs)));
+    // A slow reader still gets its RSTs (and replies): queued DATA of reset streams was dropped,
+    // and what the socket already holds may take a while to drain.
+    await Promise.all([
+      ...[...this.connections].map((c) => c.end(this.shutdownFlushMs)),
+      this.unary.endAll(this.shutdownFlushMs, shutdownError),
+    ]);
     await stopped;
   }
 
@@ -293,6 +260,31 @@ export class TTStreamServerTransport
       socket.destroy();
       return;
     }
+    this.accepted++;
+    this.emit('connection', socket);
+    const firstFrameMs = this.options.firstFrameTimeoutMs ?? DEFAULT_FIRST_FRAME_TIMEOUT_MS;
+    this.sniffing.add(socket);
+    socket.once('close', () => {
+      this.sniffing.delete(socket);
+    });
+    sniffConnection(
+      socket,
+      firstFrameMs,
+      (kind) => {
+        this.sniffing.delete(socket);
+        // Shutdown began while the first bytes were awaited: no new connection.
+        if (this.closing !== undefined) socket.destroy();
+        else if (kind === 'pingpong') this.unary.accept(socket);
+        else this.acceptStreaming(socket, firstFrameMs);
+        socket.resume();
+      },
+      (error) => {
+        this.reportError(error, peerOf(socket));
+      },
+    );
+  }
+
+  private acceptStreaming(socket: Socket, firstFrameMs: number): void {
     const connection = new ServerConnection(socket, this, {
       idleTimeoutMs: this.options.idleTimeoutMs ?? 600_000,
       maxFrameBytes: this.options.maxFrameBytes,
@@ -301,11 +293,9 @@ export class TTStreamServerTransport
       maxHeaderKeys: this.options.maxHeaderKeys,
       maxHeaderBytes: this.options.maxHeaderBytes,
       frameTimeoutMs: this.options.frameTimeoutMs,
-      firstFrameTimeoutMs: this.options.firstFrameTimeoutMs ?? DEFAULT_FIRST_FRAME_TIMEOUT_MS,
+      firstFrameTimeoutMs: firstFrameMs,
     });
     this.connections.add(connection);
-    this.accepted++;
-    this.emit('connection', socket);
   }
 
   /** @internal */
@@ -419,7 +409,10 @@ function refuse(connection: ServerConnection, frame: Frame, typeId: number, mess
   connection.write(outFrame(FrameType.Trailer, streamId, method, payload)).catch(noop);
 }
 
-function peerOf(connection: ServerConnection): string | undefined {
+function peerOf(connection: {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+}): string | undefined {
   const { remoteAddress: host, remotePort: port } = connection;
   return host === undefined ? undefined : formatAddress({ host, port: port ?? 0 });
 }

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { loadThriftIdl } from '../../lib/idl/index.js';
 import { TTStreamClient, type TTStreamClientOptions } from '../../lib/index.js';
+import { ECHO_EXCEPTIONS } from '../generated/echo.js';
 import { ECHO_IDL_FILE } from '../package-root.js';
 import { EchoDemo } from './echo-demo.js';
 import { ECHO_CLIENT } from './tokens.js';
@@ -23,6 +24,8 @@ export class EchoClientModule {
                 host,
                 port,
                 defaultTimeoutMs: 10_000,
+                // Declared exceptions arrive as these classes (`instanceof EchoException`).
+                exceptionClasses: ECHO_EXCEPTIONS,
               } satisfies TTStreamClientOptions,
             }),
           },

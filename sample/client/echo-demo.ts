@@ -7,7 +7,12 @@ import {
   type TTStreamClient,
   type TTStreamServiceClient,
 } from '../../lib/index.js';
-import { type Request, type Response, type TestServiceClient } from '../generated/echo.js';
+import {
+  EchoException,
+  type Request,
+  type Response,
+  type TestServiceClient,
+} from '../generated/echo.js';
 import { ECHO_CLIENT } from './tokens.js';
 
 /** Calls every `TestService` method and reports what comes back, line by line. */
@@ -39,6 +44,19 @@ export class EchoDemo {
 
     print('ServerStreamWithErr: message "test error"');
     await this.show(print, (o) => this.service.ServerStreamWithErr(req('test error', 3), o));
+
+    print('EchoUnary (unary): message "hello", count 7');
+    await this.show(print, (o) => this.service.EchoUnary(req('hello', 7), o));
+
+    print('UnaryWithErr (unary): message "declared"');
+    await this.show(print, (o) => this.service.UnaryWithErr(req('declared', 1), o));
+
+    print('UnaryWithErr (unary): count 0');
+    await this.show(print, (o) => this.service.UnaryWithErr(req('balance', 0), o));
+
+    print('Notify (oneway): "remember me", then EchoUnary "last-notify"');
+    await lastValueFrom(this.service.Notify(req('remember me')), { defaultValue: undefined });
+    await this.show(print, (o) => this.service.EchoUnary(req('last-notify'), o));
   }
 
   private async show(
@@ -77,6 +95,8 @@ export class EchoDemo {
         print(
           `  business error: ${biz.bizStatusCode} ${biz.bizMessage} ${JSON.stringify(biz.bizExtra)}`,
         );
+      } else if (error instanceof EchoException) {
+        print(`  declared exception EchoException: code ${error.code}, message "${error.message}"`);
       } else if (error instanceof ApplicationException) {
         print(
           `  application exception: type ${error.typeId}, message "${error.applicationMessage}"`,

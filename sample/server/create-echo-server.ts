@@ -5,7 +5,11 @@ import { type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions } from '@nestjs/microservices';
 import { loadThriftIdl } from '../../lib/idl/index.js';
-import { TTStreamServer, type TTStreamServerOptions } from '../../lib/index.js';
+import {
+  TTStreamExceptionFilter,
+  TTStreamServer,
+  type TTStreamServerOptions,
+} from '../../lib/index.js';
 import { ECHO_IDL_FILE } from '../package-root.js';
 import { EchoServerModule } from './app.module.js';
 
@@ -72,6 +76,9 @@ export async function startEchoServer(
     strategy: server,
     ...(logger === false ? { logger: false } : {}),
   });
+  // Errors of @MessagePattern handlers, guards and interceptors keep their meaning (a plain
+  // Error reaches the client as `biz error: <message>`, as from a Kitex server).
+  app.useGlobalFilters(new TTStreamExceptionFilter());
   await app.listen();
   const bound = server.address();
   return { app, host: bound?.address ?? address.host, port: bound?.port ?? address.port };

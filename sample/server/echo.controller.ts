@@ -1,8 +1,16 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { defer, map, type Observable, reduce } from 'rxjs';
 import { BizStatusError, StreamPattern, type TTStreamContext } from '../../lib/index.js';
-import { type Request, type Response, type TestServiceHandler } from '../generated/echo.js';
+import {
+  EchoException,
+  type Request,
+  type Response,
+  type TestServiceHandler,
+} from '../generated/echo.js';
+
+/** How many users' Notify records the sample keeps (the oldest goes first). */
+const MAX_NOTIFY_USERS = 10_000;
 
 /**
  * The reference `TestService` of the interop suite: every stream's HEADER carries
@@ -10,6 +18,52 @@ import { type Request, type Response, type TestServiceHandler } from '../generat
  */
 @Controller()
 export class EchoController implements TestServiceHandler {
+  /** The last Notify message of each user and how many were received. */
+  private readonly notified = new Map<string, { message: string; count: number }>();
+
+  /**
+   * Unary: `{ message, index: count }`. `message: 'last-notify'` reads back the user's Notify
+   * record instead: its last message (`''` if none) and the number of Notify calls.
+   */
+  @MessagePattern('TestService.EchoUnary')
+  EchoUnary(@Payload() req: Request): Response {
+    if (req.message === 'last-notify') {
+      const record = this.notified.get(String(req.userId));
+      return { message: record?.message ?? '', index: record?.count ?? 0 };
+    }
+    return { message: req.message, index: req.count };
+  }
+
+  /**
+   * Unary with a declared exception: `test error` fails with a plain error, `declared` throws
+   * `EchoException{42, 'declared failure'}`, `count` 0 is the business error 10001, otherwise
+   * `{ message: 'ok', index: count }`.
+   */
+  @MessagePattern('TestService.UnaryWithErr')
+  UnaryWithErr(@Payload() req: Request): Response {
+    if (req.message === 'test error') throw new Error('test error');
+    if (req.message === 'declared') {
+      throw new EchoException({ code: 42, message: 'declared failure' });
+    }
+    if (req.count === 0) {
+      throw new BizStatusError(10001, 'insufficient user balance', { testKey: 'testVal' });
+    }
+    return { message: 'ok', index: req.count };
+  }
+
+  /** Oneway: records `message` as the user's last Notify and counts it; nothing is sent back. */
+  @EventPattern('TestService.Notify')
+  Notify(@Payload() req: Request): void {
+    const key = String(req.userId);
+    const count = (this.notified.get(key)?.count ?? 0) + 1;
+    this.notified.delete(key);
+    this.notified.set(key, { message: req.message, count });
+    if (this.notified.size > MAX_NOTIFY_USERS) {
+      const oldest = this.notified.keys().next();
+      if (oldest.done !== true) this.notified.delete(oldest.value);
+    }
+  }
+
   /** Bidirectional: the n-th request comes back as `{ message, index: n }` at once. */
   @StreamPattern('TestService.Echo')
   Echo(

@@ -20,4 +20,32 @@ import {
 import { type Request, type TestServiceClient } from './generated/echo.js';
 declare const client: TTStreamClient;
 `,
+  // "Unary and oneway methods": @MessagePattern / @EventPattern handlers and client calls.
+  unary: `
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  BizStatusError,
+  type TTStreamClient,
+  type TTStreamContext,
+  type TTStreamServiceClient,
+} from 'nestjs-ttstream';
+import {
+  EchoException,
+  type Request,
+  type Response,
+  type TestServiceClient,
+} from './generated/echo.js';
+declare const client: TTStreamClient;
+`,
+  // "Fleets": client options with a resolver and a balancer.
+  discovery: `
+import {
+  SmoothWeightedRoundRobinBalancer,
+  StaticResolver,
+  type ThriftIdl,
+  type TTStreamClientOptions,
+} from 'nestjs-ttstream';
+declare const idl: ThriftIdl;
+`,
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Kitex reference peer (server, client, tap, framediff, headerbench) into test/interop/kitex-peer/bin/.
-# Needs Go >= 1.21; modules come from the Go module proxy and are checked against go.sum.
+# Needs Go >= 1.23; modules come from the Go module proxy and are checked against go.sum.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,13 +11,13 @@ fail() {
   exit 1
 }
 
-command -v go >/dev/null 2>&1 || fail "Go >= 1.21 is needed for the interop suite (no 'go' on PATH)"
+command -v go >/dev/null 2>&1 || fail "Go >= 1.23 is needed for the interop suite (no 'go' on PATH)"
 gov="$(go env GOVERSION 2>/dev/null || true)" # e.g. go1.26.8
-[[ "$gov" =~ ^go([0-9]+)\.([0-9]+) ]] || fail "Go >= 1.21 is needed for the interop suite (cannot parse version '$gov')"
+[[ "$gov" =~ ^go([0-9]+)\.([0-9]+) ]] || fail "Go >= 1.23 is needed for the interop suite (cannot parse version '$gov')"
 major="${BASH_REMATCH[1]}"
 minor="${BASH_REMATCH[2]}"
-if ((major < 1 || (major == 1 && minor < 21))); then
-  fail "Go >= 1.21 is needed for the interop suite (found $gov)"
+if ((major < 1 || (major == 1 && minor < 23))); then
+  fail "Go >= 1.23 is needed for the interop suite (found $gov)"
 fi
 
 mkdir -p "$peer/bin"

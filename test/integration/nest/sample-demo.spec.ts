@@ -56,4 +56,25 @@ describe('the npm start demo (sample/)', () => {
       '  application exception: type 6, message "biz error: test error"',
     );
   });
+
+  it('calls the unary and oneway methods on the same port', () => {
+    expect(section('EchoUnary (unary): message "hello", count 7')).toEqual([
+      '  header  (none)',
+      '  <- hello (index 7)',
+      '  done: 1 response(s)',
+    ]);
+    expect(section('UnaryWithErr (unary): message "declared"')).toEqual([
+      '  header  (none)',
+      '  declared exception EchoException: code 42, message "declared failure"',
+    ]);
+    expect(section('UnaryWithErr (unary): count 0')).toEqual([
+      '  header  biz-status=10001 biz-message=insufficient user balance biz-extra={"testKey":"testVal"}',
+      '  business error: 10001 insufficient user balance {"testKey":"testVal"}',
+    ]);
+    expect(section('Notify (oneway): "remember me", then EchoUnary "last-notify"')).toEqual([
+      '  header  (none)',
+      '  <- remember me (index 1)',
+      '  done: 1 response(s)',
+    ]);
+  });
 });

@@ -45,6 +45,18 @@ describe('nestjs-ttstream gen', () => {
     );
   });
 
+  it('imports ThriftException from nestjs-ttstream, or from --runtime-import', () => {
+    expect(run(['gen', 'sample/idl/echo.thrift', '--out', out]).code).toBe(0);
+    expect(readFileSync(join(out, 'echo.ts'), 'utf8')).toContain(
+      "import { ThriftException } from 'nestjs-ttstream';",
+    );
+    const args = ['gen', 'sample/idl/echo.thrift', '-o', out, '--runtime-import', '../rt.js'];
+    expect(run(args).code).toBe(0);
+    expect(readFileSync(join(out, 'echo.ts'), 'utf8')).toContain(
+      "import { ThriftException } from '../rt.js';",
+    );
+  });
+
   it('exits 1 with file:line for a bad IDL', () => {
     const result = run(['gen', 'test/fixtures/thrift/missing-include.thrift', '--out', out]);
     expect(result.code).toBe(1);

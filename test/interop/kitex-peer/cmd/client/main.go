@@ -48,18 +48,22 @@ type AppExInfo struct {
 }
 
 type ErrInfo struct {
-	Text       string     `json:"text"`
-	GoType     string     `json:"go_type"`
-	Code       *int32     `json:"code"` // TypeId() of a ttstream *Exception, if the error is one
-	Canceled   bool       `json:"is_canceled"`
-	Timeout    bool       `json:"is_timeout"`
-	Protocol   bool       `json:"is_protocol"`
-	EOF        bool       `json:"is_eof"`
-	Biz        *BizInfo   `json:"biz"`
-	AppEx      *AppExInfo `json:"app_exception"`
-	AtMs       int64      `json:"at_ms"` // ms since scenario start
-	FromCall   string     `json:"from"`  // which call returned it (open, send, recv, close_and_recv, ...)
-	ElapsedCal int64      `json:"call_ms"`
+	Text     string     `json:"text"`
+	GoType   string     `json:"go_type"`
+	Code     *int32     `json:"code"` // TypeId() of a ttstream *Exception, if the error is one
+	Canceled bool       `json:"is_canceled"`
+	Timeout  bool       `json:"is_timeout"`
+	Protocol bool       `json:"is_protocol"`
+	EOF      bool       `json:"is_eof"`
+	Biz      *BizInfo   `json:"biz"`
+	AppEx    *AppExInfo `json:"app_exception"`
+	// unary scenarios only (unary.go)
+	Declared   *DeclaredInfo `json:"declared,omitempty"` // *echo.EchoException via errors.As
+	Kerrors    []string      `json:"kerrors,omitempty"`  // kerrors basic errors it Is (rpc_timeout, remote_or_network, ...)
+	Chain      []string      `json:"chain,omitempty"`    // Go types along errors.Unwrap
+	AtMs       int64         `json:"at_ms"`              // ms since scenario start
+	FromCall   string        `json:"from"`               // which call returned it (open, send, recv, close_and_recv, ...)
+	ElapsedCal int64         `json:"call_ms"`
 }
 
 type Msg struct {
@@ -71,6 +75,7 @@ type Verdict struct {
 	Scenario  string            `json:"scenario"`
 	Method    string            `json:"method"`
 	Pool      string            `json:"pool"`
+	Transport string            `json:"transport,omitempty"` // unary scenarios: the -transport shape
 	Service   string            `json:"service_name"`
 	OK        bool              `json:"ok"`
 	Expect    string            `json:"expect"`
@@ -215,6 +220,16 @@ func clientOptions() ([]client.Option, error) {
 	if o.serviceName != "" {
 		cos = append(cos, client.WithClientBasicInfo(&rpcinfo.EndpointBasicInfo{ServiceName: o.serviceName}))
 	}
+	uos, err := unaryClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	cos = append(cos, uos...)
+	eos, err := etcdClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	cos = append(cos, eos...)
 	if o.recvTimeout > 0 {
 		cos = append(cos, client.WithStreamOptions(client.WithStreamRecvTimeoutConfig(streaming.TimeoutConfig{
 			Timeout: o.recvTimeout, DisableCancelRemote: o.noCancelRmt,
@@ -1056,7 +1071,7 @@ func main() {
 	flag.BoolVar(&o.strictBiz, "strict-biz", false, "server_stream_biz_error: fail when the Kitex client dropped DATA before the biz error (D1) instead of reporting extra.kitex_client_dropped_data")
 	flag.DurationVar(&o.idleTimeout, "idle-timeout", time.Minute, "MaxIdleTimeout of the mux and long pools")
 	flag.DurationVar(&o.idleWait, "idle-wait", 3*time.Second, "idle_reap: the pause between the two calls")
-	scen := flag.String("scenario", "echo_bidi", "comma-separated scenario names, or 'all' (every scenario that needs no special flags), or 'list'")
+	scen := flag.String("scenario", "echo_bidi", "comma-separated scenario names, or 'all' (every streaming scenario that needs no special flags), 'unary' (every unary_* scenario), or 'list'")
 	quiet := flag.Bool("quiet", true, "silence Kitex's own log (klog) below error level")
 	flag.Parse()
 
@@ -1074,13 +1089,19 @@ func main() {
 	var names []string
 	if *scen == "all" {
 		for _, n := range scenarioOrder {
-			if n == "recv_timeout" || n == "cancel_bidi_no_recv" || n == "idle_reap" {
+			if n == "recv_timeout" || n == "cancel_bidi_no_recv" || n == "idle_reap" || strings.HasPrefix(n, "unary_") {
 				continue
 			}
 			names = append(names, n)
 		}
 	} else {
-		names = strings.Split(*scen, ",")
+		for _, n := range strings.Split(*scen, ",") {
+			if n == "unary" {
+				names = append(names, unaryNames...)
+			} else {
+				names = append(names, n)
+			}
+		}
 	}
 	for _, n := range names {
 		if _, ok := scenarios[n]; !ok {

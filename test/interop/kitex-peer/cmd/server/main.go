@@ -6,8 +6,9 @@
 // stdout protocol (one line each):
 //
 //	LISTENING <addr>                     once, when the listener is up
-//	{"event":"stream_start",...}         when a handler starts
-//	{"event":"stream_end",...}           when a handler returns (what it observed)
+//	{"event":"stream_start",...}         when a streaming handler starts
+//	{"event":"stream_end",...}           when a streaming handler returns (what it observed)
+//	{"event":"unary_end",...}            when a unary/oneway handler returns (unary.go)
 //	{"event":"shutdown",...}             after Stop() returned
 package main
 
@@ -34,6 +35,7 @@ import (
 	"github.com/cloudwego/kitex/pkg/remote/trans/ttstream"
 	"github.com/cloudwego/kitex/pkg/rpcinfo"
 	"github.com/cloudwego/kitex/pkg/streaming"
+	"github.com/cloudwego/kitex/pkg/transmeta"
 	"github.com/cloudwego/kitex/server"
 
 	"github.com/nestjs-ttstream/kitex-peer/kitex_gen/echo"
@@ -450,7 +452,10 @@ func main() {
 	serviceName := flag.String("service-name", "", "with -forward-to: this server's service name, used by its downstream client (shows up in ttscp)")
 	drainLog := flag.Duration("drain-log", 1200*time.Millisecond, "after Stop returns, wait this long so handlers can log their stream_end before the process exits")
 	quiet := flag.Bool("quiet", true, "silence Kitex's own log (klog) below error level")
-	flag.BoolVar(&eventsOn, "events", true, "write the stream_start/stream_end event log (false for benchmarks)")
+	flag.BoolVar(&eventsOn, "events", true, "write the stream_start/stream_end/unary_end event log (false for benchmarks)")
+	ttheaderMeta := flag.Bool("ttheader-meta", true, "server.WithMetaHandler(transmeta.ServerTTHeaderHandler): business errors as biz-* keys, int key 12 read (false = Kitex's bare default)")
+	mux := flag.Bool("mux", false, "server.WithMuxTransport(): several unary calls in flight per connection (TTHeader)")
+	ctxTimeout := flag.Bool("ctx-timeout", false, "server.WithEnableContextTimeout(true): the client's RPC timeout (int key 12) becomes the handler ctx deadline")
 	flag.Parse()
 
 	if *quiet {
@@ -487,14 +492,30 @@ func main() {
 		}
 		h.downstream = ds
 	}
-	svr := testservice.NewServer(h,
+	sopts := []server.Option{}
+	if *ttheaderMeta {
+		sopts = append(sopts, server.WithMetaHandler(transmeta.ServerTTHeaderHandler))
+	}
+	if *mux {
+		sopts = append(sopts, server.WithMuxTransport())
+	}
+	if *ctxTimeout {
+		sopts = append(sopts, server.WithEnableContextTimeout(true))
+	}
+	eopts, err := etcdServerOptions()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "etcd registry: %v\n", err)
+		os.Exit(2)
+	}
+	sopts = append(sopts, eopts...)
+	svr := testservice.NewServer(h, append(sopts,
 		server.WithListener(ln),
 		server.WithExitWaitTime(*exitWait),
 		server.WithExitSignal(func() <-chan error { return exitCh }),
 		server.WithTTHeaderStreamingOptions(server.WithTTHeaderStreamingTransportOptions(
 			ttstream.WithServerHeaderFrameHandler(headerCapture{}),
 		)),
-	)
+	)...)
 
 	// The listener already exists (connections made now wait in its backlog); announce it
 	// once Kitex has started serving, from a start hook.

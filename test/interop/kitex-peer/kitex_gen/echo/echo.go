@@ -93,6 +93,47 @@ var fieldIDToName_Response = map[int16]string{
 	2: "index",
 }
 
+type EchoException struct {
+	Code    int32  `thrift:"code,1" frugal:"1,default,i32" json:"code"`
+	Message string `thrift:"message,2" frugal:"2,default,string" json:"message"`
+}
+
+func NewEchoException() *EchoException {
+	return &EchoException{}
+}
+
+func (p *EchoException) InitDefault() {
+}
+
+func (p *EchoException) GetCode() (v int32) {
+	return p.Code
+}
+
+func (p *EchoException) GetMessage() (v string) {
+	return p.Message
+}
+func (p *EchoException) SetCode(val int32) {
+	p.Code = val
+}
+func (p *EchoException) SetMessage(val string) {
+	p.Message = val
+}
+
+func (p *EchoException) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("EchoException(%+v)", *p)
+}
+func (p *EchoException) Error() string {
+	return p.String()
+}
+
+var fieldIDToName_EchoException = map[int16]string{
+	1: "code",
+	2: "message",
+}
+
 type TestService interface {
 	Echo(ctx context.Context, stream TestService_EchoServer) (err error)
 
@@ -101,6 +142,12 @@ type TestService interface {
 	EchoServer(ctx context.Context, req *Request, stream TestService_EchoServerServer) (err error)
 
 	ServerStreamWithErr(ctx context.Context, req *Request, stream TestService_ServerStreamWithErrServer) (err error)
+
+	EchoUnary(ctx context.Context, req *Request) (r *Response, err error)
+
+	UnaryWithErr(ctx context.Context, req *Request) (r *Response, err error)
+
+	Notify(ctx context.Context, req *Request) (err error)
 }
 
 type TestServiceEchoArgs struct {
@@ -414,3 +461,216 @@ var fieldIDToName_TestServiceServerStreamWithErrResult = map[int16]string{
 }
 
 type TestService_ServerStreamWithErrServer streaming.ServerStreamingServer[Response]
+
+type TestServiceEchoUnaryArgs struct {
+	Req *Request `thrift:"req,1" frugal:"1,default,Request" json:"req"`
+}
+
+func NewTestServiceEchoUnaryArgs() *TestServiceEchoUnaryArgs {
+	return &TestServiceEchoUnaryArgs{}
+}
+
+func (p *TestServiceEchoUnaryArgs) InitDefault() {
+}
+
+var TestServiceEchoUnaryArgs_Req_DEFAULT *Request
+
+func (p *TestServiceEchoUnaryArgs) GetReq() (v *Request) {
+	if !p.IsSetReq() {
+		return TestServiceEchoUnaryArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TestServiceEchoUnaryArgs) SetReq(val *Request) {
+	p.Req = val
+}
+
+func (p *TestServiceEchoUnaryArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TestServiceEchoUnaryArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TestServiceEchoUnaryArgs(%+v)", *p)
+}
+
+var fieldIDToName_TestServiceEchoUnaryArgs = map[int16]string{
+	1: "req",
+}
+
+type TestServiceEchoUnaryResult struct {
+	Success *Response `thrift:"success,0,optional" frugal:"0,optional,Response" json:"success,omitempty"`
+}
+
+func NewTestServiceEchoUnaryResult() *TestServiceEchoUnaryResult {
+	return &TestServiceEchoUnaryResult{}
+}
+
+func (p *TestServiceEchoUnaryResult) InitDefault() {
+}
+
+var TestServiceEchoUnaryResult_Success_DEFAULT *Response
+
+func (p *TestServiceEchoUnaryResult) GetSuccess() (v *Response) {
+	if !p.IsSetSuccess() {
+		return TestServiceEchoUnaryResult_Success_DEFAULT
+	}
+	return p.Success
+}
+func (p *TestServiceEchoUnaryResult) SetSuccess(x interface{}) {
+	p.Success = x.(*Response)
+}
+
+func (p *TestServiceEchoUnaryResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TestServiceEchoUnaryResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TestServiceEchoUnaryResult(%+v)", *p)
+}
+
+var fieldIDToName_TestServiceEchoUnaryResult = map[int16]string{
+	0: "success",
+}
+
+type TestServiceUnaryWithErrArgs struct {
+	Req *Request `thrift:"req,1" frugal:"1,default,Request" json:"req"`
+}
+
+func NewTestServiceUnaryWithErrArgs() *TestServiceUnaryWithErrArgs {
+	return &TestServiceUnaryWithErrArgs{}
+}
+
+func (p *TestServiceUnaryWithErrArgs) InitDefault() {
+}
+
+var TestServiceUnaryWithErrArgs_Req_DEFAULT *Request
+
+func (p *TestServiceUnaryWithErrArgs) GetReq() (v *Request) {
+	if !p.IsSetReq() {
+		return TestServiceUnaryWithErrArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TestServiceUnaryWithErrArgs) SetReq(val *Request) {
+	p.Req = val
+}
+
+func (p *TestServiceUnaryWithErrArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TestServiceUnaryWithErrArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TestServiceUnaryWithErrArgs(%+v)", *p)
+}
+
+var fieldIDToName_TestServiceUnaryWithErrArgs = map[int16]string{
+	1: "req",
+}
+
+type TestServiceUnaryWithErrResult struct {
+	Success *Response      `thrift:"success,0,optional" frugal:"0,optional,Response" json:"success,omitempty"`
+	Err     *EchoException `thrift:"err,1,optional" frugal:"1,optional,EchoException" json:"err,omitempty"`
+}
+
+func NewTestServiceUnaryWithErrResult() *TestServiceUnaryWithErrResult {
+	return &TestServiceUnaryWithErrResult{}
+}
+
+func (p *TestServiceUnaryWithErrResult) InitDefault() {
+}
+
+var TestServiceUnaryWithErrResult_Success_DEFAULT *Response
+
+func (p *TestServiceUnaryWithErrResult) GetSuccess() (v *Response) {
+	if !p.IsSetSuccess() {
+		return TestServiceUnaryWithErrResult_Success_DEFAULT
+	}
+	return p.Success
+}
+
+var TestServiceUnaryWithErrResult_Err_DEFAULT *EchoException
+
+func (p *TestServiceUnaryWithErrResult) GetErr() (v *EchoException) {
+	if !p.IsSetErr() {
+		return TestServiceUnaryWithErrResult_Err_DEFAULT
+	}
+	return p.Err
+}
+func (p *TestServiceUnaryWithErrResult) SetSuccess(x interface{}) {
+	p.Success = x.(*Response)
+}
+func (p *TestServiceUnaryWithErrResult) SetErr(val *EchoException) {
+	p.Err = val
+}
+
+func (p *TestServiceUnaryWithErrResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *TestServiceUnaryWithErrResult) IsSetErr() bool {
+	return p.Err != nil
+}
+
+func (p *TestServiceUnaryWithErrResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TestServiceUnaryWithErrResult(%+v)", *p)
+}
+
+var fieldIDToName_TestServiceUnaryWithErrResult = map[int16]string{
+	0: "success",
+	1: "err",
+}
+
+type TestServiceNotifyArgs struct {
+	Req *Request `thrift:"req,1" frugal:"1,default,Request" json:"req"`
+}
+
+func NewTestServiceNotifyArgs() *TestServiceNotifyArgs {
+	return &TestServiceNotifyArgs{}
+}
+
+func (p *TestServiceNotifyArgs) InitDefault() {
+}
+
+var TestServiceNotifyArgs_Req_DEFAULT *Request
+
+func (p *TestServiceNotifyArgs) GetReq() (v *Request) {
+	if !p.IsSetReq() {
+		return TestServiceNotifyArgs_Req_DEFAULT
+	}
+	return p.Req
+}
+func (p *TestServiceNotifyArgs) SetReq(val *Request) {
+	p.Req = val
+}
+
+func (p *TestServiceNotifyArgs) IsSetReq() bool {
+	return p.Req != nil
+}
+
+func (p *TestServiceNotifyArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("TestServiceNotifyArgs(%+v)", *p)
+}
+
+var fieldIDToName_TestServiceNotifyArgs = map[int16]string{
+	1: "req",
+}
+
+// exceptions of methods in TestService.
+var (
+	_ error = (*EchoException)(nil)
+)

@@ -5,6 +5,7 @@ package testservice
 import (
 	"context"
 	client "github.com/cloudwego/kitex/client"
+	callopt "github.com/cloudwego/kitex/client/callopt"
 	streamcall "github.com/cloudwego/kitex/client/callopt/streamcall"
 	streaming "github.com/cloudwego/kitex/pkg/streaming"
 	transport "github.com/cloudwego/kitex/transport"
@@ -17,6 +18,9 @@ type Client interface {
 	EchoClient(ctx context.Context, callOptions ...streamcall.Option) (stream TestService_EchoClientClient, err error)
 	EchoServer(ctx context.Context, req *echo.Request, callOptions ...streamcall.Option) (stream TestService_EchoServerClient, err error)
 	ServerStreamWithErr(ctx context.Context, req *echo.Request, callOptions ...streamcall.Option) (stream TestService_ServerStreamWithErrClient, err error)
+	EchoUnary(ctx context.Context, req *echo.Request, callOptions ...callopt.Option) (r *echo.Response, err error)
+	UnaryWithErr(ctx context.Context, req *echo.Request, callOptions ...callopt.Option) (r *echo.Response, err error)
+	Notify(ctx context.Context, req *echo.Request, callOptions ...callopt.Option) (err error)
 }
 
 type TestService_EchoClient streaming.BidiStreamingClient[echo.Request, echo.Response]
@@ -76,4 +80,19 @@ func (p *kTestServiceClient) EchoServer(ctx context.Context, req *echo.Request, 
 func (p *kTestServiceClient) ServerStreamWithErr(ctx context.Context, req *echo.Request, callOptions ...streamcall.Option) (stream TestService_ServerStreamWithErrClient, err error) {
 	ctx = client.NewCtxWithCallOptions(ctx, streamcall.GetCallOptions(callOptions))
 	return p.kClient.ServerStreamWithErr(ctx, req)
+}
+
+func (p *kTestServiceClient) EchoUnary(ctx context.Context, req *echo.Request, callOptions ...callopt.Option) (r *echo.Response, err error) {
+	ctx = client.NewCtxWithCallOptions(ctx, callOptions)
+	return p.kClient.EchoUnary(ctx, req)
+}
+
+func (p *kTestServiceClient) UnaryWithErr(ctx context.Context, req *echo.Request, callOptions ...callopt.Option) (r *echo.Response, err error) {
+	ctx = client.NewCtxWithCallOptions(ctx, callOptions)
+	return p.kClient.UnaryWithErr(ctx, req)
+}
+
+func (p *kTestServiceClient) Notify(ctx context.Context, req *echo.Request, callOptions ...callopt.Option) (err error) {
+	ctx = client.NewCtxWithCallOptions(ctx, callOptions)
+	return p.kClient.Notify(ctx, req)
 }

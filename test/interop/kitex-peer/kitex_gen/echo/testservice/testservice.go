@@ -42,6 +42,27 @@ var serviceMethods = map[string]kitex.MethodInfo{
 		false,
 		kitex.WithStreamingMode(kitex.StreamingServer),
 	),
+	"EchoUnary": kitex.NewMethodInfo(
+		echoUnaryHandler,
+		newTestServiceEchoUnaryArgs,
+		newTestServiceEchoUnaryResult,
+		false,
+		kitex.WithStreamingMode(kitex.StreamingNone),
+	),
+	"UnaryWithErr": kitex.NewMethodInfo(
+		unaryWithErrHandler,
+		newTestServiceUnaryWithErrArgs,
+		newTestServiceUnaryWithErrResult,
+		false,
+		kitex.WithStreamingMode(kitex.StreamingNone),
+	),
+	"Notify": kitex.NewMethodInfo(
+		notifyHandler,
+		newTestServiceNotifyArgs,
+		nil,
+		true,
+		kitex.WithStreamingMode(kitex.StreamingNone),
+	),
 }
 
 var (
@@ -151,6 +172,65 @@ func newTestServiceServerStreamWithErrResult() interface{} {
 	return echo.NewTestServiceServerStreamWithErrResult()
 }
 
+func echoUnaryHandler(ctx context.Context, handler interface{}, arg, result interface{}) error {
+	realArg := arg.(*echo.TestServiceEchoUnaryArgs)
+	realResult := result.(*echo.TestServiceEchoUnaryResult)
+	success, err := handler.(echo.TestService).EchoUnary(ctx, realArg.Req)
+	if err != nil {
+		return err
+	}
+	realResult.Success = success
+	return nil
+}
+
+func newTestServiceEchoUnaryArgs() interface{} {
+	return echo.NewTestServiceEchoUnaryArgs()
+}
+
+func newTestServiceEchoUnaryResult() interface{} {
+	return echo.NewTestServiceEchoUnaryResult()
+}
+
+func unaryWithErrHandler(ctx context.Context, handler interface{}, arg, result interface{}) error {
+	realArg := arg.(*echo.TestServiceUnaryWithErrArgs)
+	realResult := result.(*echo.TestServiceUnaryWithErrResult)
+	success, err := handler.(echo.TestService).UnaryWithErr(ctx, realArg.Req)
+	if err != nil {
+		switch v := err.(type) {
+		case *echo.EchoException:
+			realResult.Err = v
+		default:
+			return err
+		}
+	} else {
+		realResult.Success = success
+	}
+	return nil
+}
+
+func newTestServiceUnaryWithErrArgs() interface{} {
+	return echo.NewTestServiceUnaryWithErrArgs()
+}
+
+func newTestServiceUnaryWithErrResult() interface{} {
+	return echo.NewTestServiceUnaryWithErrResult()
+}
+
+func notifyHandler(ctx context.Context, handler interface{}, arg, result interface{}) error {
+	realArg := arg.(*echo.TestServiceNotifyArgs)
+
+	err := handler.(echo.TestService).Notify(ctx, realArg.Req)
+	if err != nil {
+		return err
+	}
+
+	return nil
+}
+
+func newTestServiceNotifyArgs() interface{} {
+	return echo.NewTestServiceNotifyArgs()
+}
+
 type kClient struct {
 	c  client.Client
 	sc client.Streaming
@@ -209,4 +289,37 @@ func (p *kClient) ServerStreamWithErr(ctx context.Context, req *echo.Request) (T
 		return nil, err
 	}
 	return stream, nil
+}
+
+func (p *kClient) EchoUnary(ctx context.Context, req *echo.Request) (r *echo.Response, err error) {
+	var _args echo.TestServiceEchoUnaryArgs
+	_args.Req = req
+	var _result echo.TestServiceEchoUnaryResult
+	if err = p.c.Call(ctx, "EchoUnary", &_args, &_result); err != nil {
+		return
+	}
+	return _result.GetSuccess(), nil
+}
+
+func (p *kClient) UnaryWithErr(ctx context.Context, req *echo.Request) (r *echo.Response, err error) {
+	var _args echo.TestServiceUnaryWithErrArgs
+	_args.Req = req
+	var _result echo.TestServiceUnaryWithErrResult
+	if err = p.c.Call(ctx, "UnaryWithErr", &_args, &_result); err != nil {
+		return
+	}
+	switch {
+	case _result.Err != nil:
+		return r, _result.Err
+	}
+	return _result.GetSuccess(), nil
+}
+
+func (p *kClient) Notify(ctx context.Context, req *echo.Request) (err error) {
+	var _args echo.TestServiceNotifyArgs
+	_args.Req = req
+	if err = p.c.Call(ctx, "Notify", &_args, nil); err != nil {
+		return
+	}
+	return nil
 }
