@@ -48,4 +48,9 @@ import {
 } from 'nestjs-ttstream';
 declare const idl: ThriftIdl;
 `,
+  // "etcd": a server registered in etcd.
+  etcd: `
+import { EtcdRegistry, EtcdResolver, type ThriftIdl, TTStreamServer } from 'nestjs-ttstream';
+declare const idl: ThriftIdl;
+`,
 };

@@ -100,7 +100,7 @@ export class EtcdResolver implements Resolver {
     if (sub.stopped) return () => undefined;
     this.subscriptions.add(sub);
     const refresh = (): void => void this.refresh(service, sub, onChange);
-    if (this.options.etcdWatch !== false) sub.watcher = this.openWatcher(service, refresh);
+    if (this.options.etcdWatch !== false) sub.watcher = this.openWatcher(service, sub, refresh);
     refresh();
     return () => {
       void this.stop(sub);
@@ -181,19 +181,25 @@ export class EtcdResolver implements Resolver {
     }
   }
 
-  private async openWatcher(service: string, refresh: () => void): Promise<Watcher | undefined> {
+  private async openWatcher(
+    service: string,
+    sub: Subscription,
+    refresh: () => void,
+  ): Promise<Watcher | undefined> {
     try {
       const prefix = kitexServicePrefix(service, this.options.prefix ?? KITEX_ETCD_PREFIX);
-      const watcher = await (await this.etcd()).watch().prefix(prefix).create();
-      // Any change, or a reconnect after etcd was away, means: read the prefix again.
+      const etcd = await this.etcd();
+      if (isStopped(sub)) return undefined;
+      // watcher() rather than create(): the Watcher exists (and can be cancelled) before it
+      // connects, so a watch on an unreachable etcd does not retry forever after close().
+      const watcher = etcd.watch().prefix(prefix).watcher();
+      // Any change, or a (re)connect after etcd was away, means: read the prefix again.
       watcher.on('put', refresh);
       watcher.on('delete', refresh);
       watcher.on('connected', refresh);
       watcher.on('error', (error) => {
         this.options.onError?.(this.readError(service, error));
       });
-      // The first 'connected' came before these listeners: cover changes made until now.
-      refresh();
       return watcher;
     } catch (error) {
       // Polling still runs; the watch only makes updates faster.
