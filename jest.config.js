@@ -12,6 +12,8 @@ export default {
     '<rootDir>/test/interop/',
     '<rootDir>/test/nest11/',
     '<rootDir>/test/hostile/',
+    // test/scale/: in a process of its own (jest.scale.config.js), run by `npm test` after these.
+    '<rootDir>/test/scale/',
   ],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
