@@ -1,3 +1,4 @@
+import { u16, u32 } from './big-endian.js';
 import { FrameDecodeError } from './frame-decode-error.js';
 import {
   FIXED_HEADER_BYTES,
@@ -51,20 +52,6 @@ export function checkFixedHeader(
     );
   }
   return length;
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return (
-    (((bytes[at] as number) << 24) |
-      ((bytes[at + 1] as number) << 16) |
-      ((bytes[at + 2] as number) << 8) |
-      (bytes[at + 3] as number)) >>>
-    0
-  );
-}
-
-function u16(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
 }
 
 function hex16(value: number): string {

@@ -11,6 +11,11 @@ import { TTHEADER_FLAGS_STREAMING, TTHEADER_MAGIC } from './ttheader-constants.j
  */
 export type PingPongShape = 'ttheader' | 'ttheader-framed' | 'framed' | 'buffered';
 
+/** True for the TTHeader shapes, the only ones with header keys (metainfo, biz-*, crrst). */
+export function carriesHeaders(shape: PingPongShape): boolean {
+  return shape === 'ttheader' || shape === 'ttheader-framed';
+}
+
 /** The first half of a strict Thrift Binary version word (`0x8001`). */
 export const THRIFT_BINARY_VERSION_1 = 0x8001;
 

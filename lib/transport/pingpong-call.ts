@@ -6,7 +6,7 @@ import { IntHeaderKey } from '../protocol/int-header-key.js';
 import { metainfoToHeaders, type Metainfo } from '../protocol/metainfo.js';
 import type { PingPongMessage } from '../protocol/pingpong-message.js';
 import { encodePingPong } from '../protocol/pingpong-encoder.js';
-import type { PingPongShape } from '../protocol/pingpong-shape.js';
+import { carriesHeaders, type PingPongShape } from '../protocol/pingpong-shape.js';
 import { encodeThriftMessage, ThriftMessageType } from '../thrift/message-envelope.js';
 import type { UnaryMethodDescriptor } from '../thrift/thrift-idl.js';
 import { subscribeAbort, unsubscribeAbort, type AbortSubscriber } from './abort-fanout.js';
@@ -227,7 +227,7 @@ export class PingPongCall<Res = unknown> implements PoolWaiter, CascadeChild, Ab
       this.body ?? new Uint8Array(0),
     );
     const { shape } = settings;
-    if (shape !== 'ttheader' && shape !== 'ttheader-framed') {
+    if (!carriesHeaders(shape)) {
       return encodePingPong({ shape, seqId, message });
     }
     const fromMethod = (this.parent as { method?: unknown } | undefined)?.method;

@@ -3,6 +3,7 @@ import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { HEADER_CONNECTION_RESET } from '../protocol/header-keys.js';
 import { PingPongDecoder, type PingPongMessage } from '../protocol/pingpong-decoder.js';
 import { encodePingPong, type PingPongInit } from '../protocol/pingpong-encoder.js';
+import { carriesHeaders } from '../protocol/pingpong-shape.js';
 import { debug } from './debug.js';
 import { setLongTimeout } from './long-timeout.js';
 import { ReadDeadline } from './read-deadline.js';
@@ -295,7 +296,7 @@ export class PingPongServerConnection {
 }
 
 function withConnectionReset(init: PingPongInit): PingPongInit {
-  if (init.shape !== 'ttheader' && init.shape !== 'ttheader-framed') return init;
+  if (!carriesHeaders(init.shape)) return init;
   const strHeaders = new Map(init.strHeaders);
   strHeaders.set(HEADER_CONNECTION_RESET, '1');
   return { ...init, strHeaders };

@@ -6,7 +6,7 @@ import {
 } from '../protocol/header-keys.js';
 import { IntHeaderKey } from '../protocol/int-header-key.js';
 import type { PingPongMessage } from '../protocol/pingpong-decoder.js';
-import type { PingPongShape } from '../protocol/pingpong-shape.js';
+import { carriesHeaders, type PingPongShape } from '../protocol/pingpong-shape.js';
 import { encodeApplicationExceptionMessage } from '../thrift/application-exception.js';
 import { encodeThriftMessage, ThriftMessageType } from '../thrift/message-envelope.js';
 import { trailerFromError } from './error-to-trailer.js';
@@ -24,9 +24,6 @@ export interface ReplyTarget {
 /** How a handler ended. @internal */
 export type UnaryOutcome =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
-
-const hasHeaders = (shape: PingPongShape): boolean =>
-  shape === 'ttheader' || shape === 'ttheader-framed';
 
 /** The target of a reply to `message`, named `name` with `seqId`. @internal */
 export function replyTarget(message: PingPongMessage, name: string, seqId: number): ReplyTarget {
@@ -118,7 +115,7 @@ function messageReply(
   message: Uint8Array,
   strHeaders: ReadonlyMap<string, string>,
 ): PingPongReply {
-  if (!hasHeaders(target.shape))
+  if (!carriesHeaders(target.shape))
     return { init: { shape: target.shape, seqId: target.seqId, message } };
   return {
     init: {
