@@ -26,9 +26,9 @@ const stop = (signal: string): void => {
     },
   );
 };
-process.once('SIGINT', () => {
+process.on('SIGINT', () => {
   stop('SIGINT');
 });
-process.once('SIGTERM', () => {
+process.on('SIGTERM', () => {
   stop('SIGTERM');
 });
