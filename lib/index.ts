@@ -16,6 +16,7 @@ export * from './client/index.js';
 export * from './discovery/index.js';
 // Health checks for @nestjs/terminus (which is never imported).
 export * from './health/index.js';
+export * from './telemetry/index.js';
 export { type TTStreamLoggerOption } from './logging/ttstream-logger.js';
 // The engine without Nest: streams as AsyncIterables with send() promises and AbortSignals.
 // (The transport's own `StreamMode` is the IDL spelling; the Nest one above is re-exported as is.)

@@ -1,3 +1,4 @@
+import { type TTStreamTelemetryOption } from '../telemetry/rpc-lifecycle.js';
 import { type ThriftExceptionClass } from '../errors/index.js';
 import { type TTStreamLoggerOption } from '../logging/ttstream-logger.js';
 import { type ClientTransportOptions, type PingPongClientOptions } from '../transport/index.js';
@@ -72,4 +73,11 @@ export interface TTStreamClientOptions {
    * `false` for silence. Default: Nest's `Logger`.
    */
   readonly logger?: TTStreamLoggerOption;
+  /**
+   * Tracing, metrics and lifecycle hooks: `'auto'` (default) records OpenTelemetry spans and
+   * metrics once an OpenTelemetry SDK is registered, and sends the trace context as Kitex does
+   * (`RPC_TRANSIT_traceparent`); nothing when `@opentelemetry/api` is not installed. `false` for
+   * none, or your own `TTStreamTelemetry` plug-ins.
+   */
+  readonly telemetry?: TTStreamTelemetryOption;
 }

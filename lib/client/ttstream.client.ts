@@ -25,6 +25,10 @@ import { type BalancedPingPongTransport } from './balanced-pingpong-transport.js
 import { type BalancedStreamTransport } from './balanced-stream-transport.js';
 import * as discovery from './discovery-transports.js';
 import { createServiceStub } from './service-stub.js';
+import { splitPattern } from './method-pattern.js';
+import { resolveTelemetry, type TelemetryHub } from '../telemetry/telemetry-hub.js';
+import { observedCall, type ClientCallTap } from './observed-client-call.js';
+import { goPackageName } from '../telemetry/go-package-name.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
 import {
@@ -60,6 +64,7 @@ export class TTStreamClient extends ClientProxy {
   private readonly exceptionClasses: readonly ThriftExceptionClass[] | undefined;
   private readonly idl: TTStreamIdlLike;
   private readonly log: TTStreamLog;
+  private readonly telemetry: TelemetryHub | undefined;
 
   /**
    * @throws TypeError without `options.idl`, or for an exception class without `thriftName`;
@@ -73,6 +78,9 @@ export class TTStreamClient extends ClientProxy {
     discovery.checkDiscoveryOptions(options);
     this.idl = resolveIdl(options.idl, options.includeDirs);
     this.log = resolveLog(options.logger, 'TTStreamClient');
+    this.telemetry = resolveTelemetry(options.telemetry, (error) => {
+      this.log.warn(`A telemetry plug-in failed (skipped for this RPC): ${String(error)}`);
+    });
     this.exceptionClasses =
       options.exceptionClasses === undefined
         ? undefined
@@ -179,7 +187,9 @@ export class TTStreamClient extends ClientProxy {
       return throwError(() => new TypeError(text));
     }
     const metadata = dispatchMetadata(this, pattern, data);
-    return unaryObservable(this.unary<TResult>(service, descriptor, data, options, metadata));
+    return this.observed(service, descriptor, options, (tap) =>
+      unaryObservable(this.unary<TResult>(service, descriptor, data, options, metadata, tap)),
+    );
   }
 
   /**
@@ -206,8 +216,9 @@ export class TTStreamClient extends ClientProxy {
       );
     }
     const metadata = dispatchMetadata(this, pattern, data);
-    const call = this.unary(service, descriptor, data, options, metadata);
-    return onewayObservable(call) as Observable<TResult>;
+    return this.observed(service, descriptor, options, (tap) =>
+      onewayObservable(this.unary(service, descriptor, data, options, metadata, tap)),
+    ) as Observable<TResult>;
   }
 
   /**
@@ -289,19 +300,17 @@ export class TTStreamClient extends ClientProxy {
     options: TTStreamCallOptions = {},
   ): Observable<Res> {
     if (descriptor.mode === 'unary') {
-      const start = this.unary<Res>(
-        service,
-        descriptor,
-        (input as { request?: unknown }).request,
-        options,
-      );
-      return isOnewayMethod(descriptor)
-        ? (onewayObservable(start) as Observable<Res>)
-        : unaryObservable(start);
+      const request = (input as { request?: unknown }).request;
+      return this.observed(service, descriptor, options, (tap) => {
+        const start = this.unary<Res>(service, descriptor, request, options, undefined, tap);
+        return isOnewayMethod(descriptor)
+          ? (onewayObservable(start) as Observable<Res>)
+          : unaryObservable(start);
+      });
     }
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
     const headers = { ...this.options.defaultHeaders, ...options.headers };
-    const open = (): CallStream =>
+    const open = (added?: Readonly<Record<string, string>>): CallStream =>
       this.ensureTransport().openStream(
         {
           service,
@@ -310,14 +319,41 @@ export class TTStreamClient extends ClientProxy {
           responseCodec: descriptor.responseCodec as MessageCodec<unknown>,
         },
         {
-          headers,
+          headers: added === undefined ? headers : { ...added, ...headers },
           metainfo: options.metainfo,
           timeoutMs,
           recvTimeoutMs: options.recvTimeoutMs,
           signal: options.signal,
         },
       );
-    return callObservable<Res>(open, input, options, this.options.requestHighWaterMark);
+    return this.observed(service, descriptor, options, (tap) => {
+      const opened = tap === undefined ? open : () => tap.stream(open(tap.headers));
+      return callObservable<Res>(opened, input, options, this.options.requestHighWaterMark);
+    });
+  }
+
+  /** `make`'s call, reported to telemetry (the tap carries its headers and counts its sends). */
+  private observed<Res>(
+    service: string,
+    descriptor: TTStreamMethodLike,
+    options: TTStreamCallOptions = {},
+    make: (tap: ClientCallTap | undefined) => Observable<Res>,
+  ): Observable<Res> {
+    const telemetry = this.telemetry;
+    if (telemetry === undefined) return make(undefined);
+    const oneway = isOnewayMethod(descriptor);
+    const start = {
+      service,
+      method: descriptor.name,
+      kind: oneway ? 'oneway' : descriptor.mode,
+      peer: discovery.usesDiscovery(this.options) ? undefined : formatAddress(this.address()),
+      timeoutMs: options.timeoutMs ?? this.options.defaultTimeoutMs,
+      headers: { ...this.options.defaultHeaders, ...options.headers },
+      destService: this.options.service ?? service,
+      idlPackage: goPackageName(this.idl),
+      localService: this.options.serviceName,
+    } as const;
+    return observedCall(telemetry, start, make, oneway);
   }
 
   /** Starts a unary or oneway call over the ping-pong pool (for an Observable to call). */
@@ -327,6 +363,7 @@ export class TTStreamClient extends ClientProxy {
     data: unknown,
     options: TTStreamCallOptions = {},
     metadata?: Record<string, string>,
+    tap?: ClientCallTap,
   ): () => PingPongCall<Res> {
     return () => {
       const method = unaryDescriptor(service, descriptor);
@@ -334,7 +371,8 @@ export class TTStreamClient extends ClientProxy {
         headers: this.options.defaultHeaders,
         timeoutMs: this.options.defaultTimeoutMs,
       };
-      const callOptions = pingPongCallOptions(options, defaults, metadata);
+      const added = tap === undefined ? metadata : { ...tap.headers, ...metadata };
+      const callOptions = pingPongCallOptions(options, defaults, added);
       const args = payloadToArgs(method, data);
       return this.ensurePingPong().startCall<Res>(service, method, args, callOptions);
     };
@@ -410,12 +448,6 @@ export class TTStreamClient extends ClientProxy {
       this.log.warn(`Connection to ${peer} failed: ${error.message}`);
     });
   }
-}
-
-function splitPattern(pattern: string): { service: string; method: string } {
-  const dot = pattern.lastIndexOf('.');
-  if (dot <= 0) throw new TypeError(`TTStreamClient: expected 'Service.Method', got '${pattern}'`);
-  return { service: pattern.slice(0, dot), method: pattern.slice(dot + 1) };
 }
 
 function noop(): void {}

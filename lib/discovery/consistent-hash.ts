@@ -24,7 +24,8 @@ export const MAX_RING_POINTS = 200_000;
  * Consistent hashing on a per-call key (a header or metainfo value): the same key goes to the
  * same instance while it is in the list, and removing an instance moves only the keys it held.
  * A call without a key is placed by weighted random (Kitex returns no instance instead). The
- * ring's hash is not Kitex's xxhash3, so a key may land on another instance than from Go.
+ * ring's hash is the same in every process; Kitex v0.16 uses Go's `hash/maphash` with a random
+ * per-process seed (older releases: xxhash3), so a key may land on another instance than from Go.
  */
 export class ConsistentHashBalancer implements Balancer {
   readonly name = 'consistent-hash';

@@ -58,7 +58,9 @@ export class OutlierDetector {
 
   /**
    * A call on `key` failed in the transport. `connect` marks a failed dial, which ejects at
-   * once: nothing listens there.
+   * once: nothing listens there. So does any failure of an instance on probation (ejected
+   * before, no success since): a silent instance costs one timed-out call per probe, not
+   * `consecutiveFailures` of them.
    */
   recordFailure(key: string, connect = false): void {
     let health = this.health.get(key);
@@ -67,7 +69,9 @@ export class OutlierDetector {
     const now = this.now();
     if (health.ejectedUntil > now) return;
     health.failures += 1;
-    if (connect || health.failures >= this.threshold) {
+    // A success deletes the record, so ejections > 0 means no success since the last ejection.
+    const probing = health.ejections > 0;
+    if (connect || probing || health.failures >= this.threshold) {
       health.ejections += 1;
       health.failures = 0;
       health.ejectedUntil = now + Math.min(this.maxMs, this.baseMs * health.ejections);

@@ -1,3 +1,4 @@
+import { type TTStreamTelemetryOption } from '../telemetry/rpc-lifecycle.js';
 import { type TTStreamLoggerOption } from '../logging/ttstream-logger.js';
 import { type ServerTransportOptions } from '../transport/index.js';
 import { type TTStreamExceptionMappingOptions } from './handler-error-to-failure.js';
@@ -38,6 +39,12 @@ export interface TTStreamServerOptions {
    * deregisters it first, then drains. Default: not published.
    */
   readonly registry?: ServerRegistryOptions;
+  /**
+   * Tracing, metrics and lifecycle hooks: `'auto'` (default) records OpenTelemetry spans and
+   * metrics once an OpenTelemetry SDK is registered (nothing when `@opentelemetry/api` is not
+   * installed); `false` for none; or your own `TTStreamTelemetry` plug-ins.
+   */
+  readonly telemetry?: TTStreamTelemetryOption;
   /** Extra options for the transport (receive buffer limits and so on), passed through as is. */
   readonly transportOptions?: Omit<ServerTransportOptions, 'gracePeriodMs'>;
   /**

@@ -21,6 +21,10 @@ import {
   type TTStreamServerOptions,
 } from './ttstream-server-options.interface.js';
 import { OutboundPressure } from './outbound-pressure.js';
+import { resolveTelemetry, type TelemetryHub } from '../telemetry/telemetry-hub.js';
+import { observeConnection } from './observed-connection.js';
+import { serveObserved } from './observed-serve.js';
+import { goPackageName } from '../telemetry/go-package-name.js';
 import { RegistryLifecycle } from './registry-lifecycle.js';
 import { DEFAULT_OUTBOUND_HIGH_WATER_MARK, writeResult } from './write-result.js';
 import { isAsyncIterable } from './pulled-observable.js';
@@ -74,11 +78,16 @@ export class TTStreamServer
   private readonly events = new EventEmitter();
   private readonly log: TTStreamLog;
   private registration: RegistryLifecycle | undefined;
+  private readonly telemetry: TelemetryHub | undefined;
+  private idlPackage: string | undefined;
 
   constructor(private readonly options: TTStreamServerOptions) {
     super();
     this.log = resolveLog(options.logger, 'TTStreamServer');
     this.events.on('error', () => undefined);
+    this.telemetry = resolveTelemetry(options.telemetry, (error) => {
+      this.log.warn(`A telemetry plug-in failed (skipped for this RPC): ${String(error)}`);
+    });
   }
 
   /** Checks the handlers against the IDL, binds the socket, then calls `callback`. */
@@ -90,7 +99,10 @@ export class TTStreamServer
         this.log.warn(`${peer === undefined ? '' : `${peer}: `}${error.message}`);
         this.events.emit('error', error);
       });
-      binding.on('connection', (socket) => this.events.emit('connection', socket));
+      binding.on('connection', (socket) => {
+        observeConnection(this.telemetry, socket);
+        this.events.emit('connection', socket);
+      });
       await binding.listen();
       this.binding = binding;
       this._status$.next('listening');
@@ -149,6 +161,7 @@ export class TTStreamServer
 
   private registerMethods(binding: ServerBinding): void {
     const idl = resolveIdl(this.options.idl, this.options.includeDirs);
+    this.idlPackage = goPackageName(idl);
     const routes = new Map<string, MessageHandler>();
     const problems: string[] = [];
     const untagged: [string, MessageHandler][] = [];
@@ -214,7 +227,23 @@ export class TTStreamServer
     }
   }
 
-  private async serve(
+  private serve(
+    handler: MessageHandler,
+    method: TTStreamMethodLike,
+    call: ServerCall,
+  ): Promise<void> {
+    const kind = (method as { oneway?: boolean }).oneway === true ? 'oneway' : method.mode;
+    const described = {
+      kind,
+      idlPackage: this.idlPackage,
+      localService: this.options.registry?.serviceName,
+    } as const;
+    return serveObserved(this.telemetry, call, described, (observed) =>
+      this.serveCall(handler, method, observed),
+    );
+  }
+
+  private async serveCall(
     handler: MessageHandler,
     method: TTStreamMethodLike,
     call: ServerCall,

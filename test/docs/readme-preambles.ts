@@ -53,4 +53,12 @@ declare const idl: ThriftIdl;
 import { EtcdRegistry, EtcdResolver, type ThriftIdl, TTStreamServer } from 'nestjs-ttstream';
 declare const idl: ThriftIdl;
 `,
+  // "Scale-out on one machine": a Nest app under node:cluster, registered by the primary.
+  cluster: `
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions } from '@nestjs/microservices';
+import { EtcdRegistry, type ThriftIdl, TTStreamServer } from 'nestjs-ttstream';
+declare const idl: ThriftIdl;
+declare class AppModule {}
+`,
 };

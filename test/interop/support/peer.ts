@@ -383,3 +383,54 @@ export function splitHostPort(address: HostPort): [string, string] {
   const at = address.lastIndexOf(':');
   return [address.slice(0, at), address.slice(at + 1)];
 }
+
+/** One span as Go's `stdouttrace` exporter writes it (`-otel-stdout <file>`, one JSON line each). */
+export interface GoSpan {
+  readonly Name: string;
+  /** `trace.SpanKind`: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  readonly SpanKind: number;
+  readonly SpanContext: { readonly TraceID: string; readonly SpanID: string };
+  /** The zero span id (`0000000000000000`) for a root span; `Remote` for an extracted parent. */
+  readonly Parent: { readonly TraceID: string; readonly SpanID: string; readonly Remote: boolean };
+  readonly Attributes:
+    | readonly {
+        readonly Key: string;
+        readonly Value: { readonly Type: string; readonly Value: unknown };
+      }[]
+    | null;
+  readonly Events: readonly { readonly Name: string }[] | null;
+  readonly Status: { readonly Code: string; readonly Description: string };
+  readonly Resource:
+    readonly { readonly Key: string; readonly Value: { readonly Value: unknown } }[] | null;
+}
+
+/** Go's span kinds in `GoSpan.SpanKind`. */
+export const GO_SPAN_KIND = { server: 2, client: 3 } as const;
+
+/**
+ * The spans written so far to an `-otel-stdout` file (a missing file or a line being written
+ * right now is skipped).
+ */
+export function readGoSpans(path: string): GoSpan[] {
+  if (!existsSync(path)) return [];
+  const spans: GoSpan[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      spans.push(JSON.parse(line) as GoSpan);
+    } catch {
+      // incomplete last line
+    }
+  }
+  return spans;
+}
+
+/** A Go span's attributes as a plain object (`int64` values as numbers). */
+export function goSpanAttributes(span: GoSpan): Record<string, unknown> {
+  return Object.fromEntries((span.Attributes ?? []).map((a) => [a.Key, a.Value.Value]));
+}
+
+/** A fresh temporary directory for span files; remove it with `rmSync(dir, { recursive: true })`. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}

@@ -1115,6 +1115,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	otelName := o.serviceName
+	if otelName == "" {
+		otelName = "kitex-client"
+	}
+	oos, err := otelClientOptions(otelName)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	defer otelShutdown()
+	cos = append(cos, oos...)
 	cli, err = testservice.NewClient("echo", cos...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -1143,6 +1154,7 @@ func main() {
 			v.ElapsedMs = time.Now().UnixMilli() - v.StartMs
 			v.OK = false
 			_ = enc.Encode(v)
+			otelShutdown()
 			os.Exit(3)
 		}
 		v.ElapsedMs = time.Now().UnixMilli() - v.StartMs
@@ -1151,6 +1163,7 @@ func main() {
 		_ = enc.Encode(v)
 	}
 	if !allOK {
+		otelShutdown()
 		os.Exit(1)
 	}
 }

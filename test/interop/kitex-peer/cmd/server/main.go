@@ -508,6 +508,17 @@ func main() {
 		os.Exit(2)
 	}
 	sopts = append(sopts, eopts...)
+	otelName := *serviceName
+	if otelName == "" {
+		otelName = "echo"
+	}
+	oopts, otelStop, err := otelServerOptions(otelName)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	defer otelStop()
+	sopts = append(sopts, oopts...)
 	svr := testservice.NewServer(h, append(sopts,
 		server.WithListener(ln),
 		server.WithExitWaitTime(*exitWait),
@@ -544,6 +555,7 @@ func main() {
 	case e := <-runErr:
 		emit(map[string]any{"event": "shutdown", "t_ms": nowMs(), "err": errText(e)})
 		if e != nil {
+			otelStop()
 			os.Exit(1)
 		}
 	}

@@ -1,0 +1,160 @@
+import { Observable } from 'rxjs';
+import { type ClientRpcStart, type RpcObserver } from '../telemetry/rpc-lifecycle.js';
+import { abandonedOutcome, OK_OUTCOME, outcomeOfError } from '../telemetry/rpc-outcome.js';
+import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
+import { type CallStream } from './client-call.js';
+
+/** The start of a client call, before telemetry adds its headers. @internal */
+export type ClientCallStart = Omit<ClientRpcStart, 'side' | 'setHeader'>;
+
+/**
+ * How an observed call reports to its observer from inside: the headers plug-ins added (trace
+ * context), and a wrapper for the transport stream that counts what it sends.
+ * @internal not covered by semver
+ */
+export interface ClientCallTap {
+  readonly headers: Readonly<Record<string, string>>;
+  stream(stream: CallStream): CallStream;
+}
+
+/**
+ * The Observable of one client call, reported to telemetry when a plug-in observes it: the start
+ * (where a tracer injects its headers), the responses, and the end (completion, error, or the
+ * caller unsubscribing first). `make` builds the call with the tap's headers. A cold call starts
+ * on subscription; an `eager` one (a oneway call, sent at once as Nest's `emit` does) at once.
+ * @internal not covered by semver
+ */
+export function observedCall<Res>(
+  hub: TelemetryHub | undefined,
+  start: ClientCallStart,
+  make: (tap: ClientCallTap | undefined) => Observable<Res>,
+  eager = false,
+): Observable<Res> {
+  if (hub === undefined) return make(undefined);
+  if (eager) {
+    const call = new ObservedClientCall<Res>(hub, start, make);
+    // Not observed: build it once, plainly (building an eager call sends it).
+    if (call.inner === undefined) return make(undefined);
+    call.subscribe(noopSubscriber);
+    return call.inner;
+  }
+  return new Observable<Res>((subscriber) => {
+    const call = new ObservedClientCall<Res>(hub, start, make);
+    return call.subscribe(subscriber);
+  });
+}
+
+const noopSubscriber = { next: noop, error: noop, complete: noop };
+
+/** One call's observer and counts. */
+class ObservedClientCall<Res> implements ClientCallTap {
+  readonly inner: Observable<Res> | undefined;
+  private readonly observer: RpcObserver | undefined;
+  private readonly added: Record<string, string> = {};
+  private readonly started = performance.now();
+  private sent = 0;
+  private received = 0;
+  private ended = false;
+
+  constructor(
+    hub: TelemetryHub,
+    start: ClientCallStart,
+    private readonly make: (tap: ClientCallTap | undefined) => Observable<Res>,
+  ) {
+    this.observer = hub.start({
+      ...start,
+      side: 'client',
+      setHeader: (key, value) => {
+        this.added[key] = value;
+      },
+    });
+    const observer = this.observer;
+    if (observer === undefined) return;
+    this.inner = observer.run === undefined ? make(this) : observer.run(() => this.make(this));
+    // A unary or oneway call sends its one request as it starts.
+    if (start.kind === 'unary' || start.kind === 'oneway') this.sent = 1;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return this.added;
+  }
+
+  subscribe(subscriber: {
+    next(value: Res): void;
+    error(error: unknown): void;
+    complete(): void;
+  }): () => void {
+    const observer = this.observer;
+    const inner = this.inner;
+    if (observer === undefined || inner === undefined) {
+      const plain = this.make(undefined).subscribe(subscriber);
+      return () => {
+        plain.unsubscribe();
+      };
+    }
+    const observing = {
+      next: (value: Res) => {
+        this.received++;
+        observer.message?.('received', value, undefined);
+        subscriber.next(value);
+      },
+      error: (error: unknown) => {
+        this.end(observer, outcomeOfError(error));
+        subscriber.error(error);
+      },
+      complete: () => {
+        this.end(observer, OK_OUTCOME);
+        subscriber.complete();
+      },
+    };
+    // The call opens on subscription: in the observer's context (a tracer's span is active).
+    const subscription =
+      observer.run === undefined
+        ? inner.subscribe(observing)
+        : observer.run(() => inner.subscribe(observing));
+    return () => {
+      subscription.unsubscribe();
+      this.end(observer, abandonedOutcome());
+    };
+  }
+
+  stream(stream: CallStream): CallStream {
+    const observer = this.observer;
+    if (observer === undefined) return stream;
+    if (observer.header !== undefined) {
+      stream.header().then((h) => observer.header?.(Object.fromEntries(h)), noop);
+    }
+    if (observer.trailer !== undefined) {
+      stream.trailer().then((t) => observer.trailer?.(Object.fromEntries(t)), noop);
+    }
+    return {
+      send: (message) =>
+        stream.send(message).then(() => {
+          this.sent++;
+          observer.message?.('sent', message, undefined);
+        }),
+      closeSend: () => stream.closeSend(),
+      recv: () => stream.recv(),
+      cancel: (reason) => {
+        stream.cancel(reason);
+      },
+      header: () => stream.header(),
+      trailer: () => stream.trailer(),
+      get isEnded() {
+        return stream.isEnded;
+      },
+    };
+  }
+
+  private end(observer: RpcObserver, outcome: Parameters<RpcObserver['end']>[0]): void {
+    if (this.ended) return;
+    this.ended = true;
+    observer.end(outcome, {
+      sentMessages: this.sent,
+      receivedMessages: this.received,
+      durationMs: performance.now() - this.started,
+    });
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,40 @@
+import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
+
+/** What telemetry reads of an accepted socket (a `net.Socket`). */
+interface SocketLike {
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * Reports an accepted connection to the plug-ins that watch connections, and its byte counts
+ * when it closes.
+ * @internal not covered by semver
+ */
+export function observeConnection(hub: TelemetryHub | undefined, socket: unknown): void {
+  if (hub?.connection === undefined || !isSocketLike(socket)) return;
+  const { remoteAddress, remotePort } = socket;
+  const peer =
+    remoteAddress === undefined
+      ? undefined
+      : remoteAddress.includes(':')
+        ? `[${remoteAddress}]:${String(remotePort)}`
+        : `${remoteAddress}:${String(remotePort)}`;
+  const observer = hub.connection({ side: 'server', peer });
+  if (observer === undefined) return;
+  socket.once('close', () => {
+    observer.end({ bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten });
+  });
+}
+
+function isSocketLike(value: unknown): value is SocketLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<SocketLike>).bytesRead === 'number' &&
+    typeof (value as Partial<SocketLike>).once === 'function'
+  );
+}
