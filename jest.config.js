@@ -14,6 +14,8 @@ export default {
     '<rootDir>/test/hostile/',
     // test/scale/: in a process of its own (jest.scale.config.js), run by `npm test` after these.
     '<rootDir>/test/scale/',
+    // test/fleet/: only under jest.fleet.config.js (npm run test:fleet: instance processes, etcd).
+    '<rootDir>/test/fleet/',
   ],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',

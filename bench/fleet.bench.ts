@@ -1,14 +1,14 @@
 // `npm run bench:fleet`: a fleet of 3 sample servers behind a real etcd, all on this machine
-// (127.0.0.1). Each instance is a separate Node process (bench/fleet-instance.ts) publishing
-// itself in etcd as service `echo`; a TTStreamClient in this process finds them through
-// EtcdResolver and spreads unary EchoUnary calls over them (smooth weighted round robin), with a
-// bounded number of calls in flight. The same load then goes to one instance only, through the
-// same resolver path (`tags: { instance: 'i0' }`). Fleet and single runs alternate for ROUNDS
-// rounds after an untimed warm-up of each; the medians are printed side by side, with the calls
-// each instance served (counted server-side) and the ratio fleet / one instance.
+// (127.0.0.1). Each instance is a separate Node process (bench/fleet-instance.ts, forked by
+// test/helpers/fleet-instance-process.ts) publishing itself in etcd as service `echo`; a
+// TTStreamClient in this process finds them through EtcdResolver and spreads unary EchoUnary
+// calls over them (smooth weighted round robin), with a bounded number of calls in flight. The
+// same load then goes to one instance only, through the same resolver path
+// (`tags: { instance: 'i0' }`). Fleet and single runs alternate for ROUNDS rounds after an
+// untimed warm-up of each; the medians are printed side by side, with the calls each instance
+// served (counted server-side) and the ratio fleet / one instance.
 // Env: BENCH_CALLS (per run, default 30000), BENCH_CONCURRENCY (calls in flight, default 64),
 // BENCH_ROUNDS (default 3), BENCH_WARMUP (calls per warm-up, default 3000).
-import { type ChildProcess, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom } from 'rxjs';
@@ -18,7 +18,7 @@ import { TTStreamClient } from '../lib/index.js';
 import type { Request, Response } from '../sample/generated/echo.js';
 import { ECHO_IDL_FILE } from '../sample/package-root.js';
 import { startEtcd, type EtcdServer } from '../test/helpers/etcd-server.js';
-import type { FleetInstanceCommand, FleetInstanceReply } from './fleet-instance.js';
+import { FleetInstanceProcess as Instance } from '../test/helpers/fleet-instance-process.js';
 
 const INSTANCES = 3;
 const CALLS = positive('BENCH_CALLS', 30_000);
@@ -50,93 +50,6 @@ function withTimeout<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS)
   return Promise.race([promise, timeout]).finally(() => {
     clearTimeout(timer);
   });
-}
-
-/** A fleet instance: a forked process with request/reply over IPC. */
-class Instance {
-  private exited = false;
-  private readonly exit: Promise<void>;
-  private readonly listeners = new Set<(reply: FleetInstanceReply) => void>();
-
-  private constructor(
-    readonly name: string,
-    private readonly child: ChildProcess,
-  ) {
-    this.exit = new Promise((resolve) => {
-      child.once('exit', () => {
-        this.exited = true;
-        resolve();
-      });
-    });
-    child.on('message', (message: FleetInstanceReply) => {
-      for (const listener of this.listeners) listener(message);
-    });
-  }
-
-  static async start(
-    name: string,
-    endpoint: string,
-  ): Promise<{ instance: Instance; port: number }> {
-    const child = fork(instanceScript, [], {
-      env: { ...process.env, FLEET_ETCD: endpoint, FLEET_NAME: name },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const instance = new Instance(name, child);
-    try {
-      const port = await instance.next((r) => (r.type === 'ready' ? r.port : undefined), 'ready');
-      return { instance, port };
-    } catch (error) {
-      await instance.stop();
-      throw error;
-    }
-  }
-
-  /** The first reply `pick` returns a value for; an `error` reply or an exit rejects. */
-  private next<T>(pick: (reply: FleetInstanceReply) => T | undefined, what: string): Promise<T> {
-    if (this.exited) return Promise.reject(new Error(`${this.name} has exited`));
-    let listener: ((reply: FleetInstanceReply) => void) | undefined;
-    const answer = new Promise<T>((resolve, reject) => {
-      listener = (reply): void => {
-        if (reply.type === 'error') reject(new Error(`${this.name}: ${reply.message}`));
-        const value = pick(reply);
-        if (value !== undefined) resolve(value);
-      };
-      this.listeners.add(listener);
-      void this.exit.then(() => {
-        reject(new Error(`${this.name} exited while waiting for ${what}`));
-      });
-    });
-    return withTimeout(answer, `${this.name} ${what}`).finally(() => {
-      if (listener !== undefined) this.listeners.delete(listener);
-    });
-  }
-
-  private send(command: FleetInstanceCommand): void {
-    this.child.send(command);
-  }
-
-  /** EchoUnary calls served so far and the instance's CPU time (µs). */
-  count(): Promise<{ count: number; cpuUs: number }> {
-    const answer = this.next(
-      (r) => (r.type === 'count' ? { count: r.count, cpuUs: r.cpuUs } : undefined),
-      'count',
-    );
-    this.send({ cmd: 'count' });
-    return answer;
-  }
-
-  /** Asks the instance to deregister and close; SIGKILL after 5 s. */
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    try {
-      this.send({ cmd: 'stop' });
-    } catch {
-      this.child.kill('SIGTERM');
-    }
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    await this.exit;
-    clearTimeout(timer);
-  }
 }
 
 interface Run {
@@ -255,9 +168,9 @@ async function bench(): Promise<void> {
   const instances: Instance[] = [];
   cleanups.push(() => Promise.all(instances.map((i) => i.stop())).then(() => undefined));
   for (const name of names) {
-    const { instance, port } = await Instance.start(name, etcd.endpoint);
+    const instance = await Instance.start(instanceScript, { etcd: etcd.endpoint, name });
     instances.push(instance);
-    process.stdout.write(`  instance ${name} on 127.0.0.1:${port}\n`);
+    process.stdout.write(`  instance ${name} on 127.0.0.1:${instance.port}\n`);
   }
   await waitForInstances(etcd.endpoint, INSTANCES);
 

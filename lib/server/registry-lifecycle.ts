@@ -18,13 +18,21 @@ export interface ServerRegistryOptions {
   /** Longest wait for `deregister` on close before draining anyway (default 5000 ms). */
   readonly deregisterTimeoutMs?: number;
   /**
-   * Pause between deregistering and draining, so that clients that re-resolve on a timer (Kitex:
-   * every 5 s) stop choosing this server before it stops accepting (default 0).
+   * Pause between deregistering and draining, serving as usual, so that clients stop choosing
+   * this server before it stops accepting. Default 1000 ms: enough for clients that watch the
+   * registry (ours); clients that re-resolve on a timer (Kitex: every 5 s) need more than it.
    */
   readonly drainDelayMs?: number;
   /** Close the registry after deregistering (default true: the server owns it). */
   readonly closeRegistry?: boolean;
 }
+
+/**
+ * Default of {@link ServerRegistryOptions.drainDelayMs}. With none, SIGTERM under load failed a
+ * few calls of a watching client in every run: the watch had not yet dropped the instance when
+ * its pooled connections were closed.
+ */
+export const DEFAULT_DRAIN_DELAY_MS = 1000;
 
 /** Default of {@link ServerRegistryOptions.deregisterTimeoutMs}. */
 export const DEFAULT_DEREGISTER_TIMEOUT_MS = 5000;
@@ -80,7 +88,8 @@ export class RegistryLifecycle {
       const outcome = await withTimeout(this.options.registry.deregister(info), limit);
       if (outcome !== 'ok')
         this.log.warn(`registry: deregister failed, draining anyway: ${outcome}`);
-      if ((this.options.drainDelayMs ?? 0) > 0) await sleep(this.options.drainDelayMs ?? 0);
+      const delay = this.options.drainDelayMs ?? DEFAULT_DRAIN_DELAY_MS;
+      if (delay > 0) await sleep(delay);
     }
     if (this.options.closeRegistry !== false) {
       await this.options.registry.close?.().catch((error: unknown) => {

@@ -29,7 +29,10 @@ export interface EtcdResolverOptions extends EtcdConnectionOptions {
   readonly refreshIntervalMs?: number;
   /** Also subscribe to etcd's watch for immediate updates (default true); polling stays on. */
   readonly etcdWatch?: boolean;
-  /** On a failed read, `resolve` returns the last list read successfully (default true, as Kitex). */
+  /**
+   * On a failed read, `resolve` returns the last list read successfully (default true, as Kitex).
+   * A read that finds no record once instances were found counts as failed, as in Kitex.
+   */
   readonly keepLastOnError?: boolean;
   /** Told of each skipped record once (default: a process warning). */
   readonly onMalformedRecord?: (record: MalformedEtcdRecord) => void;
@@ -139,6 +142,12 @@ export class EtcdResolver implements Resolver {
       const key = keys.get(entry as ServiceInstance) ?? '';
       this.report(service, key, instanceKey(entry as ServiceInstance), reason);
     });
+    // As kitex-contrib's resolver: a prefix that empties is an error, so the last list is kept
+    // (an etcd restored empty must not take every instance away); only a first read may be empty.
+    const last = this.lastGood.get(service);
+    if (instances.length === 0 && last !== undefined && last.length > 0) {
+      throw new ServiceDiscoveryError('resolve', service, `no instance remains for ${service}`);
+    }
     this.lastGood.set(service, instances);
     return instances;
   }

@@ -141,6 +141,24 @@ describeEtcd('EtcdResolver against a real etcd', () => {
     expect(lists).toHaveLength(seen);
   });
 
+  it('keeps the last list when every record goes, as Kitex (an etcd restored empty)', async () => {
+    const service = freshService();
+    await put(service, '127.0.0.1:9401', GO_RECORD('127.0.0.1:9401'));
+    const errors: ServiceDiscoveryError[] = [];
+    const watching = resolver({ refreshIntervalMs: 60_000, onError: (e) => errors.push(e) });
+    const lists: (readonly ServiceInstance[])[] = [];
+    watching.watch(service, (l) => lists.push(l));
+    await eventually(() => lists.length === 1, 'the first list');
+    await raw.delete().prefix(`kitex/registry-etcd/${service}/`).exec();
+    await eventually(() => errors.length > 0, 'the empty read reported');
+    expect(errors[0]?.message).toContain(`no instance remains for ${service}`);
+    expect(await watching.resolve(service)).toEqual(lists[0]);
+    expect(lists).toHaveLength(1);
+    // A new record is followed as usual.
+    await put(service, '127.0.0.1:9402', GO_RECORD('127.0.0.1:9402'));
+    await eventually(() => lists.at(-1)?.[0]?.port === 9402, 'the new instance');
+  });
+
   it('watch: the record of a killed instance goes when its lease expires (revoked here)', async () => {
     const service = freshService();
     await put(service, '127.0.0.1:9301', GO_RECORD('127.0.0.1:9301'));
