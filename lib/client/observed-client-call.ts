@@ -127,12 +127,17 @@ class ObservedClientCall<Res> implements ClientCallTap {
     if (observer.trailer !== undefined) {
       stream.trailer().then((t) => observer.trailer?.(Object.fromEntries(t)), noop);
     }
+    const observesMessages = observer.message !== undefined;
     return {
-      send: (message) =>
-        stream.send(message).then(() => {
-          this.sent++;
+      send: (message) => {
+        // Counted when handed over; a send that fails ends the stream, with its own outcome.
+        this.sent++;
+        const sending = stream.send(message);
+        if (!observesMessages) return sending;
+        return sending.then(() => {
           observer.message?.('sent', message, undefined);
-        }),
+        });
+      },
       closeSend: () => stream.closeSend(),
       recv: () => stream.recv(),
       cancel: (reason) => {

@@ -33,10 +33,14 @@ export async function serveObserved(
   });
   if (observer === undefined) return serve(call);
   const started = performance.now();
-  const observed = new ObservedServerCall(call, observer);
+  // Messages cost nothing more unless the observer asks for each one: the counts are the
+  // transport's.
+  const observed = observer.message === undefined ? call : new ObservedServerCall(call, observer);
   const stats = () => ({
     sentMessages: call.sentMessages,
-    receivedMessages: observed.received,
+    receivedMessages: call.receivedMessages,
+    sentBytes: call.sentBytes,
+    receivedBytes: call.receivedBytes,
     durationMs: performance.now() - started,
   });
   try {
@@ -50,8 +54,6 @@ export async function serveObserved(
 
 /** A {@link ServerCall} that tells an observer what passes through it. */
 class ObservedServerCall implements ServerCall {
-  received = 0;
-
   constructor(
     private readonly call: ServerCall,
     private readonly observer: RpcObserver,
@@ -80,6 +82,15 @@ class ObservedServerCall implements ServerCall {
   }
   get sentMessages(): number {
     return this.call.sentMessages;
+  }
+  get receivedMessages(): number {
+    return this.call.receivedMessages;
+  }
+  get sentBytes(): number | undefined {
+    return this.call.sentBytes;
+  }
+  get receivedBytes(): number | undefined {
+    return this.call.receivedBytes;
   }
   get signal(): AbortSignal {
     return this.call.signal;
@@ -114,10 +125,7 @@ class ObservedServerCall implements ServerCall {
     const inner = this.call[Symbol.asyncIterator]();
     const observer = this.observer;
     const counted = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
-      if (result.done !== true) {
-        this.received++;
-        observer.message?.('received', result.value, undefined);
-      }
+      if (result.done !== true) observer.message?.('received', result.value, undefined);
       return result;
     };
     return {

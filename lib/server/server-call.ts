@@ -24,6 +24,11 @@ export interface ServerCall extends AsyncIterable<unknown> {
   readonly remoteAddress: string | undefined;
   /** DATA frames sent so far (taken by the writer; a refused one does not count). */
   readonly sentMessages: number;
+  /** Requests received so far (DATA frames, or a unary call's one request). */
+  readonly receivedMessages: number;
+  /** Payload bytes of the messages sent and received, when the transport counts them. */
+  readonly sentBytes: number | undefined;
+  readonly receivedBytes: number | undefined;
   /** Aborted when the stream ends early: client cancel (RST), connection loss, shutdown. */
   readonly signal: AbortSignal;
   /** Adds keys to the response HEADER; fails once it was sent. */

@@ -103,6 +103,15 @@ export function serverCallFromStream(
     get sentMessages() {
       return stream.sentCount;
     },
+    get receivedMessages() {
+      return stream.receivedCount;
+    },
+    get sentBytes() {
+      return stream.sentBytes;
+    },
+    get receivedBytes() {
+      return stream.receivedBytes;
+    },
     setHeader,
     sendHeader(record = {}) {
       try {

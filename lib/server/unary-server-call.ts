@@ -29,6 +29,9 @@ export function serverCallFromUnary(
     get sentMessages() {
       return sent;
     },
+    receivedMessages: 1,
+    sentBytes: undefined,
+    receivedBytes: undefined,
     setHeader,
     sendHeader(record = {}) {
       setHeader(record);

@@ -117,6 +117,9 @@ export interface RpcEndStats {
   readonly receivedMessages: number;
   /** From start to end, in ms (fractional, from `performance.now()`). */
   readonly durationMs: number;
+  /** Payload bytes sent and received (Thrift-encoded messages), when the transport counts them. */
+  readonly sentBytes?: number | undefined;
+  readonly receivedBytes?: number | undefined;
 }
 
 /**

@@ -116,6 +116,9 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
   /** True once nothing more may be written for this stream (trailer/RST sent or received). */
   private silent = false;
   private sentMessages = 0;
+  private sentPayloadBytes = 0;
+  private receivedMessages = 0;
+  private receivedPayloadBytes = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private released = false;
 
@@ -226,13 +229,31 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     if (!this.headerSent) this.writeHeader().catch(noop);
     const written = this.writeFrame(FrameType.Data, payload);
     // Only a DATA frame the writer took counts (not one over maxFrameBytes).
-    if (!this.link.lastWriteRefused) this.sentMessages++;
+    if (!this.link.lastWriteRefused) {
+      this.sentMessages++;
+      this.sentPayloadBytes += payload.length;
+    }
     return this.sends.track(payload.length, written);
   }
 
   /** DATA frames sent on this stream so far (queued for the socket; refused ones excluded). */
   get sentCount(): number {
     return this.sentMessages;
+  }
+
+  /** Payload bytes of the DATA frames counted by {@link sentCount}. */
+  get sentBytes(): number {
+    return this.sentPayloadBytes;
+  }
+
+  /** DATA frames received and queued for the handler so far. */
+  get receivedCount(): number {
+    return this.receivedMessages;
+  }
+
+  /** Payload bytes of the DATA frames counted by {@link receivedCount}. */
+  get receivedBytes(): number {
+    return this.receivedPayloadBytes;
   }
 
   /** The next request, `{ done: true }` after the client's half-close, or the cancel error. */
@@ -274,6 +295,8 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     switch (frame.type) {
       case FrameType.Data:
         if (!this.state.can('recvData')) return;
+        this.receivedMessages++;
+        this.receivedPayloadBytes += frame.payload.length;
         if (!this.buffer.push(frame.payload)) {
           this.reset(
             new TTStreamError(TTStreamErrorCode.InternalCancel, {

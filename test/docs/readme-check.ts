@@ -56,6 +56,7 @@ const VIRTUAL_DIR = join(ROOT, '.readme-blocks');
 /** Modules the README imports that are not dependencies of this repository: checked against stubs. */
 const STUBS: Readonly<Record<string, string>> = {
   '@nestjs/config': 'test/docs/stubs/nestjs-config.d.ts',
+  '@opentelemetry/sdk-node': 'test/docs/stubs/opentelemetry-sdk-node.d.ts',
 };
 
 /** The file a block becomes: the path its first line names (`// src/main.ts`), or one of its own. */

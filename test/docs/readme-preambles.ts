@@ -53,6 +53,12 @@ declare const idl: ThriftIdl;
 import { EtcdRegistry, EtcdResolver, type ThriftIdl, TTStreamServer } from 'nestjs-ttstream';
 declare const idl: ThriftIdl;
 `,
+  // "Tracing and metrics": the telemetry option and plug-ins.
+  telemetry: `
+import { type Resolver, openTelemetry, TTStreamClient, TTStreamServer } from 'nestjs-ttstream';
+import { echoIdl } from './app.module.js';
+declare const resolver: Resolver;
+`,
   // "Scale-out on one machine": a Nest app under node:cluster, registered by the primary.
   cluster: `
 import { NestFactory } from '@nestjs/core';

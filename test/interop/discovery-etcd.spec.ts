@@ -33,6 +33,15 @@ describeEtcd('discovery through etcd with kitex-contrib registry-etcd', () => {
   beforeEach(async () => {
     await raw.delete().prefix(PREFIX).exec();
   });
+
+  /** A record of another instance (never called), put as a Go server would. */
+  const BYSTANDER_PORT = 1;
+  const BYSTANDER = `127.0.0.1:${BYSTANDER_PORT}`;
+  const putBystander = (): Promise<unknown> =>
+    raw
+      .put(`${PREFIX}${BYSTANDER}`)
+      .value(`{"network":"tcp","address":"${BYSTANDER}","weight":10,"tags":null}`)
+      .exec();
   afterAll(async () => {
     raw.close();
     await etcd.dispose();
@@ -49,11 +58,13 @@ describeEtcd('discovery through etcd with kitex-contrib registry-etcd', () => {
       '-etcd-tags',
       'zone=a',
     ]);
+    // A second instance stays listed: a list that would empty is kept, as by Kitex (D27).
+    await putBystander();
     const resolver = new EtcdResolver({ endpoints: [etcd.endpoint], refreshIntervalMs: 200 });
     try {
       const lists: (readonly ServiceInstance[])[] = [];
       const stop = resolver.watch(SERVICE, (list) => lists.push(list));
-      await eventually(() => lists.at(-1)?.length === 1, 'the Kitex server registered', 15_000);
+      await eventually(() => lists.at(-1)?.length === 2, 'the Kitex server registered', 15_000);
 
       // The bytes Go wrote, read back raw: key and JSON exactly as kitex-contrib's instanceInfo.
       const key = `${PREFIX}${kitex.address}`;
@@ -61,10 +72,10 @@ describeEtcd('discovery through etcd with kitex-contrib registry-etcd', () => {
         `{"network":"tcp","address":"${kitex.address}","weight":30,"tags":{"zone":"a"}}`,
       );
       const [host, port] = splitHostPort(kitex.address);
-      expect(lists.at(-1)).toEqual([{ host, port: Number(port), weight: 30, tags: { zone: 'a' } }]);
+      const found = lists.at(-1)?.find((i) => i.port === Number(port));
+      expect(found).toEqual({ host, port: Number(port), weight: 30, tags: { zone: 'a' } });
 
       // Call the instance the resolver found.
-      const found = lists.at(-1)?.[0];
       const client = ourClient(instanceKey(found ?? { host: '', port: 0, weight: 0, tags: {} }));
       try {
         const stream = client.openStream<EchoRequest, EchoResponse>(echoCall('Echo'));
@@ -78,9 +89,10 @@ describeEtcd('discovery through etcd with kitex-contrib registry-etcd', () => {
         await client.close();
       }
 
-      // SIGTERM: Kitex deregisters on Stop, and the resolver's list empties.
+      // SIGTERM: Kitex deregisters on Stop, and the resolver's list loses it.
       await kitex.stop();
-      await eventually(() => lists.at(-1)?.length === 0, 'the Kitex server deregistered', 15_000);
+      await eventually(() => lists.at(-1)?.length === 1, 'the Kitex server deregistered', 15_000);
+      expect(lists.at(-1)?.[0]?.port).toBe(BYSTANDER_PORT);
       expect(await raw.get(key).string()).toBeNull();
       stop();
     } finally {
@@ -104,17 +116,18 @@ describeEtcd('discovery through etcd with kitex-contrib registry-etcd', () => {
         resolve();
       });
     });
+    await putBystander();
     const resolver = new EtcdResolver({ endpoints: [etcd.endpoint], refreshIntervalMs: 200 });
     try {
       const lists: (readonly ServiceInstance[])[] = [];
       resolver.watch(SERVICE, (list) => lists.push(list));
-      await eventually(() => lists.at(-1)?.length === 1, 'the Kitex server registered', 15_000);
+      await eventually(() => lists.at(-1)?.length === 2, 'the Kitex server registered', 15_000);
       child.kill('SIGKILL');
       await exited;
       // No deregistration happened: only the lease expiry (2 s TTL) removes the record.
-      expect(lists.at(-1)).toHaveLength(1);
-      await eventually(() => lists.at(-1)?.length === 0, 'the record expired', 15_000);
-      expect((await raw.getAll().prefix(PREFIX).keys()).length).toBe(0);
+      expect(lists.at(-1)).toHaveLength(2);
+      await eventually(() => lists.at(-1)?.length === 1, 'the record expired', 15_000);
+      expect(await raw.getAll().prefix(PREFIX).keys()).toEqual([`${PREFIX}${BYSTANDER}`]);
     } finally {
       child.kill('SIGKILL');
       await resolver.close();

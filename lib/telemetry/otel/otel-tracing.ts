@@ -199,8 +199,11 @@ function spanObserver(
       if (recording) {
         // A size is known only if every message the transport counted came with one (no
         // message, no size: a 0 would read as an empty payload).
-        const recv = receivedId > 0 && receivedId === stats.receivedMessages ? recvSize : undefined;
-        const send = sentId > 0 && sentId === stats.sentMessages ? sendSize : undefined;
+        const recv =
+          stats.receivedBytes ??
+          (receivedId > 0 && receivedId === stats.receivedMessages ? recvSize : undefined);
+        const send =
+          stats.sentBytes ?? (sentId > 0 && sentId === stats.sentMessages ? sendSize : undefined);
         span.setAttributes(sizeAttributes(recv, send, semconv));
         span.setAttributes(outcomeAttributes(outcome, semconv));
         setStatus(api, span, outcome);
@@ -208,7 +211,8 @@ function spanObserver(
       span.end();
     },
   };
-  if (!recording) return observer;
+  // Without message events, no per-message callback at all (the sizes come with the end).
+  if (!recording || !messageEvents) return observer;
   observer.message = (direction, _message, size) => {
     let id: number;
     if (direction === 'sent') {
@@ -218,7 +222,6 @@ function spanObserver(
       id = ++receivedId;
       recvSize = size === undefined || recvSize === undefined ? undefined : recvSize + size;
     }
-    if (!messageEvents) return;
     const attributes: Attributes = {
       'rpc.message.type': direction === 'sent' ? 'SENT' : 'RECEIVED',
       'rpc.message.id': id,

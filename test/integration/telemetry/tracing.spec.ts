@@ -194,6 +194,11 @@ describe('OpenTelemetry tracing over loopback (TTStreamServer + TTStreamClient)'
       childOf(server, client);
       expect(server.attributes['request.protocol']).toBe('TTHeaderStreaming');
       expect(server.status.code).toBe(SpanStatusCode.UNSET);
+      // The payload bytes the transport counted: one request in, three responses out.
+      expect(server.attributes['kitex.recv_size']).toBeGreaterThan(0);
+      expect(server.attributes['kitex.send_size']).toBeGreaterThan(
+        server.attributes['kitex.recv_size'] as number,
+      );
 
       await lastValueFrom(echo.bidiStream('TestService.Echo', of(request('a'), request('b'))));
       const bidi = await spansOf('Echo');

@@ -70,6 +70,10 @@ export class FakeCall implements ServerCall {
   get sentMessages(): number {
     return this.sent.length;
   }
+  /** Requests the test pushed (the fake counts no bytes). */
+  receivedMessages = 0;
+  readonly sentBytes = undefined;
+  readonly receivedBytes = undefined;
   setHeader(headers: Readonly<Record<string, string>>): void {
     if (this.headerSent) throw new Error('header already sent');
     Object.assign(this.header, headers);
@@ -136,7 +140,10 @@ export class FakeBinding implements ServerBinding {
     const method = this.methods.get(pattern);
     if (method === undefined) throw new Error(`no such method ${pattern}`);
     const call = new FakeCall(this.nextId++, method.service, method.method, method.mode, headers);
-    for (const r of requests) call.inbox.push(r);
+    for (const r of requests) {
+      call.inbox.push(r);
+      call.receivedMessages++;
+    }
     if (end) call.inbox.end();
     const run = method.handler(call).then(
       () => {

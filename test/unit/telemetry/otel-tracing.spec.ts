@@ -249,18 +249,24 @@ describe('otelTracing with a global SDK', () => {
     ]);
   });
 
-  it('adds no message events by default', () => {
+  it('asks for no message by default, and takes the sizes from the end stats', () => {
     const observer = otelTracing(otel).start(serverStart());
-    observer?.message?.('sent', {}, 3);
-    observer?.end(OK_OUTCOME, { sentMessages: 1, receivedMessages: 0, durationMs: 1 });
+    expect(observer !== undefined && 'message' in observer).toBe(false);
+    observer?.end(OK_OUTCOME, {
+      sentMessages: 2,
+      receivedMessages: 0,
+      sentBytes: 30,
+      receivedBytes: undefined,
+      durationMs: 1,
+    });
     expect(only().events).toEqual([]);
-    expect(only().attributes['kitex.send_size']).toBe(3);
-    // No message received: no size rather than 0.
+    expect(only().attributes['kitex.send_size']).toBe(30);
+    // Not counted by the transport: no size rather than 0.
     expect(only().attributes['kitex.recv_size']).toBeUndefined();
   });
 
   it('omits a size when the transport counted messages it did not report', () => {
-    const observer = otelTracing(otel).start(serverStart());
+    const observer = otelTracing(otel, { messageEvents: true }).start(serverStart());
     observer?.message?.('sent', {}, 3);
     observer?.end(OK_OUTCOME, { sentMessages: 2, receivedMessages: 1, durationMs: 1 });
     expect(only().attributes['kitex.send_size']).toBeUndefined();

@@ -1,0 +1,424 @@
+// Telemetry overhead benchmark: the sample TestService through TTStreamServer / TTStreamClient
+// (Nest), server and client in separate processes on 127.0.0.1, one connection, 1 KB messages,
+// in five telemetry set-ups (one server and one client child each, all started up front):
+//   (a) off      `telemetry: false` on both sides
+//   (b) api      the default 'auto', @opentelemetry/api installed, no SDK registered
+//   (c) sdk      the default, an SDK registered: always-on sampling, batch span processor into a
+//                no-op exporter, W3C propagation, AsyncLocalStorage context, a meter provider
+//                with a periodic reader
+//   (d) absent   the default, @opentelemetry/api unresolvable (preload hide-otel-api.js); the
+//                children check that it is, and that no @opentelemetry module ever loads
+//   (e) sdk-off  the SDK of (c) with `telemetry: false`, a context made active once (as the SDK's
+//                first export does): a control for what the SDK costs an application by itself
+//                (on Node 20 an active AsyncLocalStorage slows every promise), so (c) / (e) is
+//                the plug-in's own cost
+// Workloads: bidi echo (Echo, one message in flight per stream), server streaming (EchoServer,
+// long streams), and short server streams (per-stream costs: spans, metric points).
+// Each workload runs WARMUP untimed rounds, then ROUNDS timed rounds. A round runs every case in
+// turn, each round starting one case later (a b c d e, b c d e a, ...), so that load from other
+// processes hits all alike. Printed per case: the medians, and the median over rounds of its
+// ratio to (a) in the same round (steadier than a ratio of medians when the load drifts).
+// Throughput is client-observed msgs/s; µs CPU/msg is server + client process CPU time per
+// message, which other load on the machine affects less. Run with `npm run bench:telemetry`.
+// Env: BENCH_ROUNDS (default 9), BENCH_WARMUP (default 2), BENCH_SCALE (multiplies the message
+// counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only and (g) metrics only, each with the SDK
+// of (c)).
+import { type ChildProcess, fork } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  MESSAGE_BYTES,
+  type PeerCommand,
+  type PeerReply,
+  type Recorded,
+  SPLIT_CASES,
+  TELEMETRY_CASES,
+  type TelemetryCase,
+  type Workload,
+  type WorkloadResult,
+} from './support/telemetry-protocol.js';
+
+const ROUNDS = positive('BENCH_ROUNDS', 9);
+const WARMUP = positive('BENCH_WARMUP', 2);
+const SCALE = positive('BENCH_SCALE', 1);
+/** Longest any single step (start, one run, stats) may take. */
+const STEP_TIMEOUT_MS = 120_000;
+
+const peerScript = fileURLToPath(new URL('./support/telemetry-peer.js', import.meta.url));
+const hideOtelApi = fileURLToPath(new URL('./support/hide-otel-api.js', import.meta.url));
+
+const LABELS: Readonly<Record<TelemetryCase, string>> = {
+  off: '(a) telemetry: false',
+  api: '(b) auto, API, no SDK',
+  sdk: '(c) auto, SDK registered',
+  absent: '(d) auto, API absent',
+  'sdk-off': '(e) SDK + context, tel. false',
+  'sdk-traces': '(f) SDK, tracing only',
+  'sdk-metrics': '(g) SDK, metrics only',
+};
+
+/** The cases run: (a) to (e), and with BENCH_SPLIT=1 (f) and (g) too. */
+const CASES: readonly TelemetryCase[] =
+  process.env['BENCH_SPLIT'] === '1' ? [...TELEMETRY_CASES, ...SPLIT_CASES] : TELEMETRY_CASES;
+
+const WORKLOADS: readonly { readonly label: string; readonly workload: Workload }[] = [
+  {
+    label: 'bidi echo, 100 streams x 300',
+    workload: { kind: 'bidiEcho', streams: 100, perStream: 300 * SCALE },
+  },
+  {
+    label: 'server streaming, 100 streams x 1000',
+    workload: { kind: 'serverStream', streams: 100, concurrency: 100, perStream: 1000 * SCALE },
+  },
+  {
+    label: 'server streaming, 1000 short streams x 10 (50 open)',
+    workload: { kind: 'serverStream', streams: 1000 * SCALE, concurrency: 50, perStream: 10 },
+  },
+];
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+/** A forked child with request/reply over IPC. */
+class Peer {
+  private readonly waiters: { accept: (m: PeerReply) => boolean; reject: (e: Error) => void }[] =
+    [];
+  private exited = false;
+  private nextId = 1;
+
+  private constructor(
+    readonly name: string,
+    readonly process: ChildProcess,
+  ) {
+    process.on('message', (message: PeerReply) => {
+      if (message.type === 'error') {
+        for (const w of this.waiters.splice(0)) w.reject(new Error(`${name}: ${message.message}`));
+        return;
+      }
+      const index = this.waiters.findIndex((w) => w.accept(message));
+      if (index >= 0) this.waiters.splice(index, 1);
+    });
+    process.on('exit', (code, signal) => {
+      this.exited = true;
+      for (const w of this.waiters.splice(0)) {
+        w.reject(new Error(`${name} exited (code ${String(code)}, signal ${String(signal)})`));
+      }
+    });
+  }
+
+  static async start(kind: TelemetryCase, args: readonly string[]): Promise<Peer> {
+    const execArgv = kind === 'absent' ? ['--import', hideOtelApi] : [];
+    const child = fork(peerScript, [...args], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const peer = new Peer(`${kind} ${args[0] ?? ''}`, child);
+    const ready = await peer.next((m) => (m.type === 'ready' ? m : undefined), 'ready');
+    if (ready.otelApi === (kind === 'absent')) {
+      throw new Error(`${peer.name}: @opentelemetry/api present = ${String(ready.otelApi)}`);
+    }
+    peer.port = ready.port;
+    return peer;
+  }
+
+  port = 0;
+
+  /** Waits for the first reply `pick` returns a value for. */
+  next<T>(pick: (message: PeerReply) => T | undefined, what: string): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(`${this.name} has exited`));
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(new Error(`${this.name}: timed out waiting for ${what}`));
+      }, STEP_TIMEOUT_MS);
+      const waiter = {
+        accept: (message: PeerReply): boolean => {
+          let value: T | undefined;
+          try {
+            value = pick(message);
+          } catch (error) {
+            clearTimeout(timer);
+            reject(error instanceof Error ? error : new Error(String(error)));
+            return true;
+          }
+          if (value === undefined) return false;
+          clearTimeout(timer);
+          resolve(value);
+          return true;
+        },
+        reject: (error: Error): void => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private send(command: PeerCommand): void {
+    this.process.send(command);
+  }
+
+  run(workload: Workload): Promise<WorkloadResult> {
+    const id = this.nextId++;
+    const answer = this.next((m) => {
+      if (m.type === 'failed' && m.id === id) throw new Error(`${this.name}: ${m.message}`);
+      return m.type === 'result' && m.id === id ? m.result : undefined;
+    }, workload.kind);
+    this.send({ cmd: 'run', id, workload });
+    return answer;
+  }
+
+  stats(): Promise<{ cpuUs: number; recorded: Recorded; otelModules: number }> {
+    const answer = this.next((m) => (m.type === 'stats' ? m : undefined), 'stats');
+    this.send({ cmd: 'stats' });
+    return answer;
+  }
+
+  /** Asks the child to stop; kills it if it has not exited after 5 s. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) =>
+      this.process.once('exit', () => {
+        resolve();
+      }),
+    );
+    try {
+      this.send({ cmd: 'stop' });
+    } catch {
+      // IPC already closed.
+    }
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+interface Pair {
+  readonly server: Peer;
+  readonly client: Peer;
+}
+
+/** One timed run of one case. */
+interface Timed {
+  readonly msgsPerSec: number;
+  /** Server + client CPU time per message, µs (less sensitive to other load than msgs/s). */
+  readonly cpuUsPerMsg: number;
+  /** Spans exported by server + client during the run (case sdk only). */
+  readonly spans: number;
+}
+
+async function timedRun(pair: Pair, workload: Workload): Promise<Timed> {
+  const before = await pair.server.stats();
+  const clientBefore = await pair.client.stats();
+  const result = await pair.client.run(workload);
+  const after = await pair.server.stats();
+  const clientAfter = await pair.client.stats();
+  const serverCpuUs = after.cpuUs - before.cpuUs;
+  const spans =
+    after.recorded.spans -
+    before.recorded.spans +
+    clientAfter.recorded.spans -
+    clientBefore.recorded.spans;
+  return {
+    msgsPerSec: result.messages / (result.elapsedNs / 1e9),
+    cpuUsPerMsg: (serverCpuUs + result.cpuUs) / result.messages,
+    spans,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** All timed runs of one workload, by case, round i of each case side by side. */
+type Runs = Readonly<Record<TelemetryCase, readonly Timed[]>>;
+
+async function measure(
+  pairs: Readonly<Record<TelemetryCase, Pair>>,
+  workload: Workload,
+): Promise<Runs> {
+  for (let i = 0; i < WARMUP; i++) {
+    for (const kind of CASES) await pairs[kind].client.run(workload);
+  }
+  const runs: Record<TelemetryCase, Timed[]> = {
+    off: [],
+    api: [],
+    sdk: [],
+    absent: [],
+    'sdk-off': [],
+    'sdk-traces': [],
+    'sdk-metrics': [],
+  };
+  for (let i = 0; i < ROUNDS; i++) {
+    // Each round starts one case later (a b c d e, b c d e a, ...): no case always runs first.
+    const order = CASES.map((_, j) => CASES[(i + j) % CASES.length]);
+    for (const kind of order) {
+      if (kind !== undefined) runs[kind].push(await timedRun(pairs[kind], workload));
+    }
+  }
+  return runs;
+}
+
+/** The median over rounds of `kind`'s figure divided by `base`'s in the same round. */
+function roundRatio(
+  runs: Runs,
+  kind: TelemetryCase,
+  base: TelemetryCase,
+  figure: (t: Timed) => number,
+): number {
+  const bases = runs[base];
+  return median(runs[kind].map((t, i) => figure(t) / figure(bases[i] ?? t)));
+}
+
+const msgsPerSec = (t: Timed): number => t.msgsPerSec;
+const cpuPerMsg = (t: Timed): number => t.cpuUsPerMsg;
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ratio = (n: number): string => `${n.toFixed(2)}x`;
+
+function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ');
+  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+}
+
+/**
+ * What "within noise" means here: half the spread, (max - min) / 2, of the per-round msgs/s
+ * ratios of (b) to (a). (b) runs the code of (a) but for one lookup per call, so how far their
+ * ratio moves from round to round is how far the machine's load moves a ratio.
+ */
+function noise(runs: Runs): number {
+  const ratios = runs.api.map((t, i) => t.msgsPerSec / (runs.off[i]?.msgsPerSec ?? t.msgsPerSec));
+  return (Math.max(...ratios) - Math.min(...ratios)) / 2;
+}
+
+function printWorkload(label: string, seconds: number, runs: Runs): void {
+  process.stdout.write(`\n${label} (${seconds.toFixed(1)} s)\n`);
+  printTable(
+    ['case', 'msgs/s', 'vs (a)', 'µs CPU/msg s+c', 'vs (a)', 'spans/run', 'msgs/s of each round'],
+    CASES.map((kind) => {
+      const timed = runs[kind];
+      return [
+        LABELS[kind],
+        int(median(timed.map(msgsPerSec))),
+        ratio(roundRatio(runs, kind, 'off', msgsPerSec)),
+        median(timed.map(cpuPerMsg)).toFixed(2),
+        ratio(roundRatio(runs, kind, 'off', cpuPerMsg)),
+        int(median(timed.map((t) => t.spans))),
+        timed.map((t) => int(t.msgsPerSec)).join(' '),
+      ];
+    }),
+  );
+  if (median(runs.sdk.map((t) => t.spans)) === 0) {
+    process.stdout.write(
+      'WARNING: case (c) exported no spans: is the OpenTelemetry plug-in wired?\n',
+    );
+  }
+}
+
+async function bench(pairs: Readonly<Record<TelemetryCase, Pair>>): Promise<void> {
+  const targets: string[][] = [];
+  for (const { label, workload } of WORKLOADS) {
+    const started = Date.now();
+    const runs = await measure(pairs, workload);
+    printWorkload(label, (Date.now() - started) / 1000, runs);
+    const sdk = roundRatio(runs, 'sdk', 'off', msgsPerSec);
+    const absent = roundRatio(runs, 'absent', 'off', msgsPerSec);
+    const within = noise(runs);
+    targets.push(
+      [
+        `${label}: (c) >= 0.85x (a)`,
+        ratio(sdk),
+        ratio(1 / roundRatio(runs, 'sdk', 'off', cpuPerMsg)),
+        sdk >= 0.85 ? 'PASS' : 'MISS',
+      ],
+      [
+        `${label}: (d) = (a) ± ${(within * 100).toFixed(0)}% (noise: (b)/(a) spread)`,
+        ratio(absent),
+        ratio(1 / roundRatio(runs, 'absent', 'off', cpuPerMsg)),
+        Math.abs(1 - absent) <= within ? 'PASS' : 'MISS',
+      ],
+      [
+        `${label}: (c) vs (e), the plug-in's own cost (info)`,
+        ratio(roundRatio(runs, 'sdk', 'sdk-off', msgsPerSec)),
+        ratio(1 / roundRatio(runs, 'sdk', 'sdk-off', cpuPerMsg)),
+        '',
+      ],
+    );
+  }
+  const absent = await Promise.all([pairs.absent.server.stats(), pairs.absent.client.stats()]);
+  process.stdout.write(
+    `\nCase (d) modules loaded from @opentelemetry/*: server ${absent[0].otelModules}, ` +
+      `client ${absent[1].otelModules}; case (b): server ` +
+      `${(await pairs.api.server.stats()).otelModules}\n`,
+  );
+  if (absent.some((s) => s.otelModules > 0)) {
+    throw new Error('case (d) loaded @opentelemetry modules: it did not take the absent path');
+  }
+  const recorded = await Promise.all([pairs.sdk.server.stats(), pairs.sdk.client.stats()]);
+  process.stdout.write(
+    `Case (c) metrics exported: server ${recorded[0].recorded.metrics.join(', ') || 'none'}; ` +
+      `client ${recorded[1].recorded.metrics.join(', ') || 'none'}\n`,
+  );
+  process.stdout.write(
+    "\nTargets (the issue's: bidi echo and long server streams; short streams for information).\n" +
+      "msgs/s ratio: median of per-round ratios; CPU ratio: (a) µs CPU/msg over the case's, the\n" +
+      'same target on the figure other load on the machine affects less\n',
+  );
+  printTable(['target', 'msgs/s ratio', 'CPU ratio', 'result'], targets);
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(
+    `bench:telemetry — Node ${process.version}, ${cpus().length} × ${cpu}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n` +
+      `Nest TTStreamServer + TTStreamClient in separate processes on 127.0.0.1, one connection, ` +
+      `${MESSAGE_BYTES} B messages; median of ${ROUNDS} rounds (cases interleaved) after ` +
+      `${WARMUP} warm-up rounds\n`,
+  );
+  const started: Peer[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(started.splice(0).map((p) => p.stop()));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void stopAll().finally(() => process.exit(130));
+    });
+  }
+  try {
+    const pairs = {} as Record<TelemetryCase, Pair>;
+    for (const kind of CASES) {
+      const server = await Peer.start(kind, ['server', kind]);
+      started.push(server);
+      const client = await Peer.start(kind, ['client', kind, String(server.port)]);
+      started.push(client);
+      pairs[kind] = { server, client };
+    }
+    await bench(pairs);
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:telemetry failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
