@@ -29,20 +29,26 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        ;; 16 bytes none of which can start a sequence (0xC2-0xF4): each is one unit, the byte
-        ;; itself or U+DC00 + the byte (b | (b >> 7) * 0xDC00), computed 8 lanes at a time.
+        ;; 16 bytes none of which starts a sequence: each is one unit, the byte itself or
+        ;; U+DC00 + the byte (b | (b >> 7) * 0xDC00), computed 8 lanes at a time.
         (block $scalar
           (br_if $scalar (i32.lt_u (local.get $i) (local.get $retry)))
-          (br_if $scalar (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
+          (br_if $scalar (i32.gt_u (i32.add (local.get $i) (i32.const 17)) (local.get $n)))
           (local.set $v (v128.load (local.get $i)))
           ;; A window with a lead byte: bytes one by one until past it (binary that is mostly
           ;; leads would otherwise pay this test for every byte).
           (local.set $retry (i32.add (local.get $i) (i32.const 16)))
+          ;; A lead byte (0xC2-0xF4) followed by a continuation byte (0x80-0xBF) may start a
+          ;; sequence: those windows go byte by byte. Every other byte is one unit on its own.
           (br_if $scalar
             (v128.any_true
-              (i8x16.le_u
-                (i8x16.sub (local.get $v) (v128.const i8x16 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2))
-                (v128.const i8x16 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32))))
+              (v128.and
+                (i8x16.le_u
+                  (i8x16.sub (local.get $v) (v128.const i8x16 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2 0xc2))
+                  (v128.const i8x16 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32 0x32))
+                (i8x16.eq
+                  (v128.and (v128.load offset=1 (local.get $i)) (v128.const i8x16 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0 0xc0))
+                  (v128.const i8x16 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80)))))
           (local.set $w (i16x8.extend_low_i8x16_u (local.get $v)))
           (v128.store (local.get $u)
             (v128.or (local.get $w)
