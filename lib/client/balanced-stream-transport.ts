@@ -112,6 +112,14 @@ class FailoverStream implements CallStream {
     return this.inner === undefined ? this.ended : this.inner.isEnded;
   }
 
+  get sentBytes(): number | undefined {
+    return this.inner?.sentBytes;
+  }
+
+  get receivedBytes(): number | undefined {
+    return this.inner?.receivedBytes;
+  }
+
   async send(message: unknown): Promise<void> {
     await (await this.ready).send(message);
   }

@@ -15,6 +15,9 @@ export interface CallStream {
   header(): Promise<ReadonlyMap<string, string>>;
   trailer(): Promise<ReadonlyMap<string, string>>;
   readonly isEnded: boolean;
+  /** Payload bytes sent and received, when the transport counts them. */
+  readonly sentBytes?: number;
+  readonly receivedBytes?: number;
 }
 
 /** What a call sends: one request, or a stream of them. @internal */

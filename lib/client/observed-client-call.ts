@@ -55,6 +55,8 @@ class ObservedClientCall<Res> implements ClientCallTap {
   private sent = 0;
   private received = 0;
   private ended = false;
+  /** The transport stream of a streaming call, for its byte counts. */
+  private opened: CallStream | undefined;
 
   constructor(
     hub: TelemetryHub,
@@ -121,6 +123,7 @@ class ObservedClientCall<Res> implements ClientCallTap {
   stream(stream: CallStream): CallStream {
     const observer = this.observer;
     if (observer === undefined) return stream;
+    this.opened = stream;
     if (observer.header !== undefined) {
       stream.header().then((h) => observer.header?.(Object.fromEntries(h)), noop);
     }
@@ -148,6 +151,12 @@ class ObservedClientCall<Res> implements ClientCallTap {
       get isEnded() {
         return stream.isEnded;
       },
+      get sentBytes() {
+        return stream.sentBytes;
+      },
+      get receivedBytes() {
+        return stream.receivedBytes;
+      },
     };
   }
 
@@ -157,6 +166,8 @@ class ObservedClientCall<Res> implements ClientCallTap {
     observer.end(outcome, {
       sentMessages: this.sent,
       receivedMessages: this.received,
+      sentBytes: this.opened?.sentBytes,
+      receivedBytes: this.opened?.receivedBytes,
       durationMs: performance.now() - this.started,
     });
   }

@@ -99,6 +99,8 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
   private readonly trailerD = new Deferred<ReadonlyMap<string, string>>();
   private readonly doneD = new Deferred<void>();
   private terminalError: Error | undefined = undefined;
+  private sentPayloadBytes = 0;
+  private receivedPayloadBytes = 0;
   private streamTimer: NodeJS.Timeout | undefined;
   private parent: CascadeParent | undefined;
   /** {@link recv}'s decoder, made on the first read. */
@@ -126,6 +128,16 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
   }
 
   /** Aborted with the terminal error when the stream fails; never aborted on success. */
+  /** Payload bytes of the DATA frames handed to the connection so far. */
+  get sentBytes(): number {
+    return this.sentPayloadBytes;
+  }
+
+  /** Payload bytes of the DATA frames received so far. */
+  get receivedBytes(): number {
+    return this.receivedPayloadBytes;
+  }
+
   get signal(): AbortSignal {
     return this.abort.signal;
   }
@@ -203,6 +215,7 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
     }
     const refusal = this.sends.refuse(payload.length);
     if (refusal !== undefined) return Promise.reject(refusal);
+    this.sentPayloadBytes += payload.length;
     return this.sends.track(payload.length, this.writeFrame(FrameType.Data, payload));
   }
 
@@ -307,6 +320,7 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
         }
         return;
       case FrameType.Data:
+        this.receivedPayloadBytes += frame.payload.length;
         if (!this.buffer.push(frame.payload)) {
           const error = new TTStreamError(TTStreamErrorCode.InternalCancel, {
             side: 'client',

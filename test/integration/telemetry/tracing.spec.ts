@@ -199,6 +199,9 @@ describe('OpenTelemetry tracing over loopback (TTStreamServer + TTStreamClient)'
       expect(server.attributes['kitex.send_size']).toBeGreaterThan(
         server.attributes['kitex.recv_size'] as number,
       );
+      // The client counted the same payload bytes the other way round.
+      expect(client.attributes['kitex.send_size']).toBe(server.attributes['kitex.recv_size']);
+      expect(client.attributes['kitex.recv_size']).toBe(server.attributes['kitex.send_size']);
 
       await lastValueFrom(echo.bidiStream('TestService.Echo', of(request('a'), request('b'))));
       const bidi = await spansOf('Echo');
