@@ -11,6 +11,7 @@
 // BENCH_ROUNDS (default 3), BENCH_WARMUP (calls per warm-up, default 3000).
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { int, medianBy, printColumns } from './support/report.js';
 import { firstValueFrom } from 'rxjs';
 import { EtcdResolver } from '../lib/discovery/etcd/index.js';
 import { loadThriftIdl } from '../lib/idl/index.js';
@@ -19,6 +20,7 @@ import type { Request, Response } from '../sample/generated/echo.js';
 import { ECHO_IDL_FILE } from '../sample/package-root.js';
 import { startEtcd, type EtcdServer } from '../test/helpers/etcd-server.js';
 import { FleetInstanceProcess as Instance } from '../test/helpers/fleet-instance-process.js';
+import { withTimeout } from '../test/helpers/wait.js';
 
 const INSTANCES = 3;
 const CALLS = positive('BENCH_CALLS', 30_000);
@@ -38,18 +40,6 @@ function positive(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
   return value;
-}
-
-function withTimeout<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`timed out after ${ms} ms: ${what}`));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
 }
 
 interface Run {
@@ -79,6 +69,7 @@ async function load(client: TTStreamClient, calls: number): Promise<number> {
   await withTimeout(
     Promise.all(Array.from({ length: Math.min(CONCURRENCY, calls) }, worker)),
     `${calls} calls`,
+    STEP_TIMEOUT_MS,
   );
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
@@ -127,25 +118,6 @@ async function waitForInstances(endpoint: string, count: number): Promise<void> 
   } finally {
     await resolver.close();
   }
-}
-
-function median(runs: readonly Run[]): Run {
-  const sorted = [...runs].sort((a, b) => a.callsPerSec - b.callsPerSec);
-  return sorted[Math.floor(sorted.length / 2)] as Run;
-}
-
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = header.map((cell, i) =>
-    Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ');
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
 }
 
 /** What must be stopped on the way out, newest first. */
@@ -223,7 +195,7 @@ async function bench(): Promise<void> {
     "\nEvery run (calls each instance served, counted by the instance; client cpu% = this process's\n" +
       "CPU time over wall time; server µs CPU/call = all instances' CPU time per call)\n",
   );
-  printTable(
+  printColumns(
     header,
     fleetRuns.flatMap((run, i) => [
       row(`round ${i + 1} fleet (${INSTANCES} instances)`, run),
@@ -231,10 +203,10 @@ async function bench(): Promise<void> {
     ]),
   );
 
-  const fleetMedian = median(fleetRuns);
-  const singleMedian = median(singleRuns);
+  const fleetMedian = medianBy(fleetRuns, (r) => r.callsPerSec);
+  const singleMedian = medianBy(singleRuns, (r) => r.callsPerSec);
   process.stdout.write(`\nMedian of ${ROUNDS} rounds\n`);
-  printTable(header, [
+  printColumns(header, [
     row(`fleet (${INSTANCES} instances via etcd)`, fleetMedian),
     row('one instance (i0 via etcd tag)', singleMedian),
   ]);

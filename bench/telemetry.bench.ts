@@ -26,6 +26,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { int, median, printColumns } from './support/report.js';
 import {
   MESSAGE_BYTES,
   type PeerCommand,
@@ -233,11 +234,6 @@ async function timedRun(pair: Pair, workload: Workload): Promise<Timed> {
   };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 /** All timed runs of one workload, by case, round i of each case side by side. */
 type Runs = Readonly<Record<TelemetryCase, readonly Timed[]>>;
 
@@ -281,20 +277,7 @@ function roundRatio(
 const msgsPerSec = (t: Timed): number => t.msgsPerSec;
 const cpuPerMsg = (t: Timed): number => t.cpuUsPerMsg;
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const ratio = (n: number): string => `${n.toFixed(2)}x`;
-
-function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = header.map((cell, i) =>
-    Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ');
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
-}
 
 /**
  * What "within noise" means here: half the spread, (max - min) / 2, of the per-round msgs/s
@@ -308,7 +291,7 @@ function noise(runs: Runs): number {
 
 function printWorkload(label: string, seconds: number, runs: Runs): void {
   process.stdout.write(`\n${label} (${seconds.toFixed(1)} s)\n`);
-  printTable(
+  printColumns(
     ['case', 'msgs/s', 'vs (a)', 'µs CPU/msg s+c', 'vs (a)', 'spans/run', 'msgs/s of each round'],
     CASES.map((kind) => {
       const timed = runs[kind];
@@ -379,7 +362,7 @@ async function bench(pairs: Readonly<Record<TelemetryCase, Pair>>): Promise<void
       "msgs/s ratio: median of per-round ratios; CPU ratio: (a) µs CPU/msg over the case's, the\n" +
       'same target on the figure other load on the machine affects less\n',
   );
-  printTable(['target', 'msgs/s ratio', 'CPU ratio', 'result'], targets);
+  printColumns(['target', 'msgs/s ratio', 'CPU ratio', 'result'], targets);
 }
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { int, medianBy, printColumns } from './support/report.js';
 import { MESSAGE_BYTES } from './support/transport-payload.js';
 import type {
   ClientReply,
@@ -306,13 +307,11 @@ async function compare(
       runs[impl].push(await timedRun(peers[impl].server, peers[impl].client, workloads[impl]));
   }
   process.stdout.write(`  ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  return { ttstream: median(runs.ttstream), grpc: median(runs.grpc) };
+  return { ttstream: byRate(runs.ttstream), grpc: byRate(runs.grpc) };
 }
 
-function median(runs: Timed[]): Timed {
-  const sorted = [...runs].sort((a, b) => a.msgsPerSec - b.msgsPerSec);
-  return sorted[Math.floor(sorted.length / 2)] as Timed;
-}
+/** The median run by throughput. */
+const byRate = (runs: readonly Timed[]): Timed => medianBy(runs, (t) => t.msgsPerSec);
 
 /** Runs `workload` on the ttstream peers only (send-style variants grpc-js has no analogue of). */
 async function oursOnly(label: string, peers: Peers, workload: Workload): Promise<Timed> {
@@ -321,7 +320,7 @@ async function oursOnly(label: string, peers: Peers, workload: Workload): Promis
   const runs: Timed[] = [];
   for (let i = 0; i < REPEATS; i++) runs.push(await timedRun(peers.server, peers.client, workload));
   process.stdout.write(`  ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  return median(runs);
+  return byRate(runs);
 }
 
 async function benchAll(): Promise<Record<Impl, ImplResults>> {
@@ -395,22 +394,9 @@ async function benchAll(): Promise<Record<Impl, ImplResults>> {
   }
 }
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number | undefined, digits = 1): string =>
   n === undefined ? '-' : n.toFixed(digits);
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KB`;
-
-function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = header.map((cell, i) =>
-    Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ');
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
-}
 
 function verdict(ok: boolean): string {
   return ok ? 'PASS' : 'MISS';
@@ -465,7 +451,7 @@ async function main(): Promise<void> {
       : []),
     throughputRow('bidi echo 100 streams', ours.echo, grpc.echo),
   ];
-  printTable(
+  printColumns(
     [
       'workload',
       'ttstream msg/s',
@@ -482,7 +468,7 @@ async function main(): Promise<void> {
   );
 
   process.stdout.write('\nBidi echo latency (per message round trip, 100 concurrent streams)\n');
-  printTable(
+  printColumns(
     ['transport', 'p50 (µs)', 'p99 (µs)'],
     [
       ['ttstream', fixed(ours.echo.p50Us, 0), fixed(ours.echo.p99Us, 0)],
@@ -494,7 +480,7 @@ async function main(): Promise<void> {
     `\nMemory per idle stream (${int(IDLE_STREAMS)} streams, one connection, after gc; RSS deltas are noisy ` +
       'because V8 reuses pages freed by earlier GCs, heap deltas are the steadier figure)\n',
   );
-  printTable(
+  printColumns(
     ['transport', 'server RSS', 'server heap', 'client RSS', 'client heap'],
     [
       [
@@ -517,7 +503,7 @@ async function main(): Promise<void> {
   const bestStream = (t: Timed, w: Timed | undefined): number =>
     Math.max(t.msgsPerSec, w?.msgsPerSec ?? 0);
   process.stdout.write('\nTargets\n');
-  printTable(
+  printColumns(
     ['target', 'measured', 'result'],
     [
       [

@@ -59,6 +59,17 @@ function describeFailures(records: readonly CallRecord[]): string {
     .join('\n');
 }
 
+/** Waits until a stream runs on the instance `victim` and 200 unary calls have succeeded. */
+function underLoad(load: FleetLoad, victim: string): Promise<void> {
+  return eventually(
+    () =>
+      load.runningStreamsOn(victim).length > 0 &&
+      load.select('unary', (r) => r.ok === true).length > 200,
+    'a stream running on the victim and unary calls done',
+    20_000,
+  );
+}
+
 describeEtcd('fleet faults (three instance processes, real etcd)', () => {
   let fleet: Fleet | undefined;
 
@@ -80,13 +91,7 @@ describeEtcd('fleet faults (three instance processes, real etcd)', () => {
     load.start();
     try {
       // Under load: streams running on the victim (and on the others), unary calls succeeding.
-      await eventually(
-        () =>
-          load.runningStreamsOn(victim.name).length > 0 &&
-          load.select('unary', (r) => r.ok === true).length > 200,
-        'a stream running on the victim and unary calls done',
-        20_000,
-      );
+      await underLoad(load, victim.name);
       const killedAt = Date.now();
       victim.kill('SIGKILL');
       const exit = await victim.exited;
@@ -186,13 +191,7 @@ describeEtcd('fleet faults (three instance processes, real etcd)', () => {
     const load = new FleetLoad(client, LOAD);
     load.start();
     try {
-      await eventually(
-        () =>
-          load.runningStreamsOn(victim.name).length > 0 &&
-          load.select('unary', (r) => r.ok === true).length > 200,
-        'a stream running on the victim and unary calls done',
-        20_000,
-      );
+      await underLoad(load, victim.name);
       // Watch the record while the instance shuts down.
       const gone = whenGone(raw, key, Date.now() + GRACE_MS + 15_000);
       const termAt = Date.now();

@@ -4,6 +4,7 @@
 // counts, stop it politely, SIGTERM it or `kill -9` it. Every wait is bounded.
 import { type ChildProcess, fork } from 'node:child_process';
 import type { FleetInstanceCommand, FleetInstanceReply } from '../../bench/fleet-instance.js';
+import { withTimeout } from './wait.js';
 
 /** Longest wait for one reply of an instance (start, count). */
 const REPLY_TIMEOUT_MS = 120_000;
@@ -30,18 +31,6 @@ export interface FleetInstanceSettings {
 export interface FleetInstanceExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-}
-
-function withTimeout<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`timed out after ${ms} ms: ${what}`));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
 }
 
 /** A forked fleet instance with request/reply over IPC. */

@@ -71,9 +71,32 @@ export async function startSampleProcess(
   env: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
 ): Promise<SampleProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
-    env: { ...process.env, ...env, TTSTREAM_HOST: '127.0.0.1', TTSTREAM_PORT: '0' },
+  const { child, exited, output } = spawnLogged([...nodeArgs, entry], {
+    ...env,
+    TTSTREAM_HOST: '127.0.0.1',
+    TTSTREAM_PORT: '0',
   });
+  try {
+    const [, port] = await waitForLine(child, /listening on 127\.0\.0\.1:(\d+)/);
+    return { child, port: Number(port), exited, output };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${String(error)}\nstderr and stdout:\n${output()}`, { cause: error });
+  }
+}
+
+/** A node process whose output is drained (a full pipe would block it) and kept. */
+export interface LoggedProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Everything the process wrote so far, stdout and stderr interleaved (the last 1 MB). */
+  readonly output: () => string;
+}
+
+/** Spawns `node <args>` with `env` on top of this process's environment. */
+export function spawnLogged(args: readonly string[], env: Record<string, string>): LoggedProcess {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env } });
   const exited = new Promise<number | null>((resolveExit) => {
     child.once('exit', (code) => {
       resolveExit(code);
@@ -86,11 +109,5 @@ export async function startSampleProcess(
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  try {
-    const [, port] = await waitForLine(child, /listening on 127\.0\.0\.1:(\d+)/);
-    return { child, port: Number(port), exited, output: () => log };
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${String(error)}\nstderr and stdout:\n${log}`, { cause: error });
-  }
+  return { child, exited, output: () => log };
 }

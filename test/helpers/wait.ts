@@ -36,3 +36,16 @@ export function latch<T = void>(): { promise: Promise<T>; resolve: (value: T) =>
   });
   return { promise, resolve };
 }
+
+/** `promise`, or a rejection `timed out after <ms> ms: <what>` if it takes longer. */
+export function withTimeout<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`timed out after ${ms} ms: ${what}`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}

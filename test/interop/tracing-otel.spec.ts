@@ -17,18 +17,7 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Controller, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, MessagePattern, type MicroserviceOptions, Payload } from '@nestjs/microservices';
@@ -58,12 +47,12 @@ import {
   tempDir,
   type Verdict,
 } from './support/peer.js';
+import { registerTestTracing, type GlobalTestTracing } from '../helpers/otel-tracing.js';
 
 const IDL = 'sample/idl/echo.thrift';
 const ROOT_SPAN_ID = '0000000000000000';
 
-const exporter = new InMemorySpanExporter();
-let provider: BasicTracerProvider;
+let tracing: GlobalTestTracing;
 let dir: string;
 let cSpanFile: string;
 let c: KitexServer;
@@ -128,14 +117,7 @@ class RelayController {
 class RelayModule {}
 
 beforeAll(async () => {
-  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-  );
+  tracing = registerTestTracing();
   dir = tempDir('ttstream-otel-');
   cSpanFile = join(dir, 'c.jsonl');
   c = await startKitexServer(['-otel-stdout', cSpanFile, '-service-name', 'C']);
@@ -160,7 +142,7 @@ afterAll(async () => {
   if (dump !== undefined && dump !== '') {
     // Debugging aid: OTEL_DUMP=<dir> keeps every span file, ours as ours.json.
     cpSync(dir, dump, { recursive: true });
-    const ours = exporter.getFinishedSpans().map((s) => ({
+    const ours = tracing.exporter.getFinishedSpans().map((s) => ({
       name: s.name,
       kind: s.kind,
       traceId: s.spanContext().traceId,
@@ -177,16 +159,13 @@ afterAll(async () => {
     (rev as TTStreamClient | undefined)?.close(),
   ]);
   await (c as KitexServer | undefined)?.stop();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await (tracing as GlobalTestTracing | undefined)?.dispose();
   if ((dir as string | undefined) !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Our finished spans of `traceId`. */
 function ourSpans(traceId: string): ReadableSpan[] {
-  return exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+  return tracing.exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
 }
 
 /** C's finished spans of `traceId`. */
@@ -204,7 +183,7 @@ async function settled(traceId: string, ours: number): Promise<void> {
   await eventually(
     () => ourSpans(traceId).length >= ours && cSpans(traceId).length >= 1,
     `${ours} of our spans and C's span in trace ${traceId}; ours: ${JSON.stringify(
-      exporter.getFinishedSpans().map((s) => s.name),
+      tracing.exporter.getFinishedSpans().map((s) => s.name),
     )}`,
   );
 }
@@ -435,7 +414,7 @@ describe('our Nest client -> Kitex server', () => {
     async ({ method, cServerName }) => {
       const got = await callC(method);
       expect(got).toHaveLength(method === 'EchoUnary' ? 1 : 2);
-      const client = exporter
+      const client = tracing.exporter
         .getFinishedSpans()
         .filter(
           (s) =>

@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import type { BalancedStreamTransport } from '../../../lib/client/balanced-stream-transport.js';
 import {
@@ -16,7 +14,6 @@ import {
 import {
   RpcCallError,
   RpcCallErrorKind,
-  StreamPattern,
   TTStreamClient,
   type TTStreamClientOptions,
   TTStreamError,
@@ -24,7 +21,8 @@ import {
 } from '../../../lib/index.js';
 import type { TTStreamServerTransport } from '../../../lib/transport/index.js';
 import { waitFor } from '../../helpers/wait.js';
-import { echoIdl, request, startServerApp, type ServerApp } from '../nest/harness.js';
+import { echoIdl, request, type ServerApp } from '../nest/harness.js';
+import { startNamed, tally, type NamedReply } from './named-servers.js';
 
 /** A loopback port nothing listens on (bound, then released). */
 async function freePort(): Promise<number> {
@@ -38,31 +36,6 @@ async function freePort(): Promise<number> {
 /** Streams open on a server. */
 function streamsOn(app: ServerApp): number {
   return app.server.unwrap<TTStreamServerTransport>().stats().streams;
-}
-
-interface Reply {
-  message: string;
-  index: number;
-}
-
-/** A server whose replies carry its name; `slow` streams pause 20 ms between messages. */
-async function startNamed(name: string): Promise<ServerApp> {
-  @Controller()
-  class NamedController {
-    @MessagePattern('TestService.EchoUnary')
-    EchoUnary(@Payload() req: { count: number }): Reply {
-      return { message: name, index: req.count };
-    }
-
-    @StreamPattern('TestService.EchoServer')
-    async *EchoServer(@Payload() req: { message: string; count: number }): AsyncGenerator<Reply> {
-      for (let index = 0; index < req.count; index++) {
-        if (req.message === 'slow') await new Promise((r) => setTimeout(r, 20));
-        yield { message: name, index };
-      }
-    }
-  }
-  return startServerApp({ controllers: [NamedController] });
 }
 
 describe('TTStreamClient over a resolver (3 loopback Nest servers)', () => {
@@ -102,20 +75,14 @@ describe('TTStreamClient over a resolver (3 loopback Nest servers)', () => {
     return { resolver, client, entries };
   }
 
-  const unary = (client: TTStreamClient, i = 0): Promise<Reply> =>
-    firstValueFrom(client.send<Reply>('TestService.EchoUnary', request('x', i)));
-  const stream = (client: TTStreamClient, message = 'x', count = 3): Promise<Reply[]> =>
+  const unary = (client: TTStreamClient, i = 0): Promise<NamedReply> =>
+    firstValueFrom(client.send<NamedReply>('TestService.EchoUnary', request('x', i)));
+  const stream = (client: TTStreamClient, message = 'x', count = 3): Promise<NamedReply[]> =>
     lastValueFrom(
       client
-        .serverStream<unknown, Reply>('TestService.EchoServer', request(message, count))
+        .serverStream<unknown, NamedReply>('TestService.EchoServer', request(message, count))
         .pipe(toArray()),
     );
-
-  function tally(names: string[]): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const n of names) out[n] = (out[n] ?? 0) + 1;
-    return out;
-  }
 
   it('spreads unary and streaming calls by weight (smooth weighted round robin)', async () => {
     const { client } = await fleet([3, 2, 1]);
@@ -140,7 +107,7 @@ describe('TTStreamClient over a resolver (3 loopback Nest servers)', () => {
     await closed?.app.close();
     const results = await Promise.allSettled([
       ...Array.from({ length: 60 }, (_, i) => unary(client, i)),
-      ...Array.from({ length: 30 }, () => stream(client).then((r) => r[0] as Reply)),
+      ...Array.from({ length: 30 }, () => stream(client).then((r) => r[0] as NamedReply)),
     ]);
     const failed = results.filter((r) => r.status === 'rejected');
     expect(failed).toEqual([]);
@@ -202,7 +169,7 @@ describe('TTStreamClient over a resolver (3 loopback Nest servers)', () => {
     resolver.update('echo', [...entries, { host: '127.0.0.1', port }]);
     const call = (): Promise<string> =>
       firstValueFrom(
-        client.send<Reply>('TestService.EchoUnary', request('x'), { timeoutMs: 400 }),
+        client.send<NamedReply>('TestService.EchoUnary', request('x'), { timeoutMs: 400 }),
       ).then(
         (r) => r.message,
         () => 'timeout',
@@ -225,10 +192,10 @@ describe('TTStreamClient over a resolver (3 loopback Nest servers)', () => {
       for (let u = 0; u < 12; u++) {
         const headers = { 'x-user': `u${u}` };
         const reply = await firstValueFrom(
-          client.send<Reply>('TestService.EchoUnary', request('x'), { headers }),
+          client.send<NamedReply>('TestService.EchoUnary', request('x'), { headers }),
         );
         const streamed = await lastValueFrom(
-          client.serverStream<unknown, Reply>('TestService.EchoServer', request('x', 1), {
+          client.serverStream<unknown, NamedReply>('TestService.EchoServer', request('x', 1), {
             headers,
           }),
         );

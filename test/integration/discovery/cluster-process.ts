@@ -1,7 +1,7 @@
 // Starts test/integration/discovery/cluster-app.ts (compiled) as a real process tree: a
 // node:cluster primary and its workers, all serving one port.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { waitForLine } from '../../helpers/sample-process.js';
+import { type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnLogged, waitForLine } from '../../helpers/sample-process.js';
 
 /** A started cluster: the primary's process, the shared port and the workers' pids. */
 export interface ClusterApp {
@@ -21,21 +21,7 @@ export async function startClusterApp(
   entry: string,
   env: Record<string, string>,
 ): Promise<ClusterApp> {
-  const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, ...env, TTSTREAM_PORT: '0' },
-  });
-  const exited = new Promise<number | null>((resolveExit) => {
-    child.once('exit', (code) => {
-      resolveExit(code);
-    });
-  });
-  let log = '';
-  const keep = (chunk: Buffer): void => {
-    log += chunk.toString();
-    if (log.length > 2_000_000) log = log.slice(-1_000_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const { child, exited, output } = spawnLogged([entry], { ...env, TTSTREAM_PORT: '0' });
   const killAll = async (pids: readonly number[]): Promise<void> => {
     for (const pid of [child.pid, ...pids]) {
       if (pid === undefined) continue;
@@ -61,11 +47,11 @@ export async function startClusterApp(
       port: Number(port),
       workerPids,
       exited,
-      output: () => log,
+      output,
       kill: () => killAll(workerPids),
     };
   } catch (error) {
     await killAll([]);
-    throw new Error(`${String(error)}\noutput:\n${log}`, { cause: error });
+    throw new Error(`${String(error)}\noutput:\n${output()}`, { cause: error });
   }
 }

@@ -14,6 +14,7 @@ import { describeEtcd, eventually, rawEtcd } from '../../helpers/etcd-fixture.js
 import { startEtcd, type EtcdServer } from '../../helpers/etcd-server.js';
 import { startClusterApp, type ClusterApp } from './cluster-process.js';
 import { echoIdl, request } from '../nest/harness.js';
+import { tally } from './named-servers.js';
 
 const ROOT = process.cwd();
 const OUT_DIR = resolve(ROOT, '.tmp', 'cluster-shared-port');
@@ -60,12 +61,6 @@ function accepts(port: number): Promise<boolean> {
       done(false);
     });
   });
-}
-
-function tally(names: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const n of names) out[n] = (out[n] ?? 0) + 1;
-  return out;
 }
 
 let entry: string;

@@ -3,8 +3,6 @@
 // (ejected after timeouts, probed back once its ejection ends, ejected again at its first failure).
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { Etcd3 } from 'etcd3';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
@@ -16,7 +14,6 @@ import {
 import {
   RpcCallError,
   RpcCallErrorKind,
-  StreamPattern,
   TTStreamClient,
   type TTStreamClientOptions,
   TTStreamError,
@@ -24,47 +21,19 @@ import {
 } from '../../../lib/index.js';
 import { describeEtcd, rawEtcd } from '../../helpers/etcd-fixture.js';
 import { startEtcd, type EtcdServer } from '../../helpers/etcd-server.js';
-import { echoIdl, request, startServerApp, type ServerApp } from '../nest/harness.js';
+import { echoIdl, request, type ServerApp } from '../nest/harness.js';
+import { startNamed, tally, type NamedReply } from './named-servers.js';
 
-interface Reply {
-  message: string;
-  index: number;
-}
-
-/** A server whose unary replies and stream messages carry its name. */
-async function startNamed(name: string): Promise<ServerApp> {
-  @Controller()
-  class NamedController {
-    @MessagePattern('TestService.EchoUnary')
-    EchoUnary(@Payload() req: { count: number }): Reply {
-      return { message: name, index: req.count };
-    }
-
-    @StreamPattern('TestService.EchoServer')
-    async *EchoServer(@Payload() req: { count: number }): AsyncGenerator<Reply> {
-      for (let index = 0; index < req.count; index++) yield { message: name, index };
-      await Promise.resolve();
-    }
-  }
-  return startServerApp({ controllers: [NamedController] });
-}
-
-function tally(names: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const n of names) out[n] = (out[n] ?? 0) + 1;
-  return out;
-}
-
-const unary = (client: TTStreamClient, timeoutMs?: number): Promise<Reply> =>
+const unary = (client: TTStreamClient, timeoutMs?: number): Promise<NamedReply> =>
   firstValueFrom(
-    client.send<Reply>('TestService.EchoUnary', request('x'), {
+    client.send<NamedReply>('TestService.EchoUnary', request('x'), {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     }),
   );
-const stream = (client: TTStreamClient, timeoutMs?: number): Promise<Reply[]> =>
+const stream = (client: TTStreamClient, timeoutMs?: number): Promise<NamedReply[]> =>
   lastValueFrom(
     client
-      .serverStream<unknown, Reply>('TestService.EchoServer', request('x', 2), {
+      .serverStream<unknown, NamedReply>('TestService.EchoServer', request('x', 2), {
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
       })
       .pipe(toArray()),

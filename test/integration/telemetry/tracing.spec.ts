@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom, lastValueFrom, type Observable, of, Subject, take, toArray } from 'rxjs';
 import { StreamPattern, type TTStreamClient } from '../../../lib/index.js';
 import { openTelemetry, type TTStreamTelemetry } from '../../../lib/telemetry/index.js';
 import { loadOtelApi, type OtelApi } from '../../../lib/telemetry/otel/load-otel-api.js';
 import { type Request, type Response } from '../../../sample/generated/echo.js';
 import { EchoController } from '../../../sample/server/echo.controller.js';
+import { registerTestTracing, type GlobalTestTracing } from '../../helpers/otel-tracing.js';
 import { rejectionOf, waitFor } from '../../helpers/wait.js';
 import { clientFor, request, type ServerApp, startServerApp } from '../nest/harness.js';
 
@@ -52,10 +42,7 @@ class RelayController {
 }
 
 describe('OpenTelemetry tracing over loopback (TTStreamServer + TTStreamClient)', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  });
+  let tracing: GlobalTestTracing;
   let downstream: ServerApp;
   let relay: ServerApp;
   let relayToDownstream: TTStreamClient;
@@ -63,13 +50,7 @@ describe('OpenTelemetry tracing over loopback (TTStreamServer + TTStreamClient)'
   let viaRelay: TTStreamClient;
 
   beforeAll(async () => {
-    api.trace.setGlobalTracerProvider(provider);
-    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    api.propagation.setGlobalPropagator(
-      new CompositePropagator({
-        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-      }),
-    );
+    tracing = registerTestTracing();
     // Every server and client below uses the default `telemetry: 'auto'`.
     downstream = await startServerApp({ controllers: [EchoController] });
     relayToDownstream = clientFor(downstream.port);
@@ -87,14 +68,11 @@ describe('OpenTelemetry tracing over loopback (TTStreamServer + TTStreamClient)'
     await relay.app.close();
     await relayToDownstream.close();
     await downstream.app.close();
-    await provider.shutdown();
-    api.trace.disable();
-    api.context.disable();
-    api.propagation.disable();
+    await tracing.dispose();
   });
 
   beforeEach(() => {
-    exporter.reset();
+    tracing.exporter.reset();
   });
 
   /**
@@ -109,7 +87,7 @@ describe('OpenTelemetry tracing over loopback (TTStreamServer + TTStreamClient)'
     let client: ReadableSpan | undefined;
     let trace: ReadableSpan[] = [];
     await waitFor(() => {
-      const spans = exporter.getFinishedSpans();
+      const spans = tracing.exporter.getFinishedSpans();
       client = spans.find(
         (s) => s.name === name && s.kind === SpanKind.CLIENT && s.parentSpanContext === undefined,
       );
@@ -301,7 +279,7 @@ describe('OpenTelemetry tracing over loopback (TTStreamServer + TTStreamClient)'
         // A traced call afterwards, so that a stray span of the quiet ones would have ended.
         await lastValueFrom(echo.send('TestService.EchoUnary', request('after')));
         await spansOf('EchoUnary');
-        const started = exporter
+        const started = tracing.exporter
           .getFinishedSpans()
           .filter((s) => s.startTime[0] * 1000 + s.startTime[1] / 1e6 >= since);
         expect(started).toHaveLength(2);
