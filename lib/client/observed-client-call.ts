@@ -2,10 +2,20 @@ import { Observable } from 'rxjs';
 import { type ClientRpcStart, type RpcObserver } from '../telemetry/rpc-lifecycle.js';
 import { abandonedOutcome, OK_OUTCOME, outcomeOfError } from '../telemetry/rpc-outcome.js';
 import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
+import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
 import { type CallStream } from './client-call.js';
+import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
+import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
+import { isOnewayMethod } from './unary-call.js';
 
 /** The start of a client call, before telemetry adds its headers. @internal */
 export type ClientCallStart = Omit<ClientRpcStart, 'side' | 'setHeader'>;
+
+/** A client's telemetry: the hub, and what every start event of the client shares. @internal */
+export interface ClientTelemetry {
+  readonly hub: TelemetryHub;
+  readonly shared: Pick<ClientCallStart, 'peer' | 'idlPackage' | 'localService'>;
+}
 
 /**
  * How an observed call reports to its observer from inside: the headers plug-ins added (trace
@@ -42,6 +52,35 @@ export function observedCall<Res>(
     const call = new ObservedClientCall<Res>(hub, start, make);
     return call.subscribe(subscriber);
   });
+}
+
+/**
+ * {@link observedCall} for a call of `client` (its defaults) to `call.descriptor` of
+ * `call.service`.
+ * @internal
+ */
+export function observedClientCall<Res>(
+  telemetry: ClientTelemetry,
+  client: Pick<TTStreamClientOptions, 'defaultHeaders' | 'defaultTimeoutMs' | 'service'>,
+  call: {
+    readonly service: string;
+    readonly descriptor: TTStreamMethodLike;
+    readonly options: TTStreamCallOptions;
+  },
+  make: (tap: ClientCallTap | undefined) => Observable<Res>,
+): Observable<Res> {
+  const { service, descriptor, options } = call;
+  const oneway = isOnewayMethod(descriptor);
+  const start = {
+    ...telemetry.shared,
+    service,
+    method: descriptor.name,
+    kind: oneway ? 'oneway' : descriptor.mode,
+    timeoutMs: options.timeoutMs ?? client.defaultTimeoutMs,
+    headers: { ...client.defaultHeaders, ...options.headers },
+    destService: client.service ?? service,
+  } as const;
+  return observedCall(telemetry.hub, start, make, oneway);
 }
 
 const noopSubscriber = { next: noop, error: noop, complete: noop };

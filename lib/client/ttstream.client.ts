@@ -26,8 +26,12 @@ import { type BalancedStreamTransport } from './balanced-stream-transport.js';
 import * as discovery from './discovery-transports.js';
 import { createServiceStub } from './service-stub.js';
 import { splitPattern } from './method-pattern.js';
-import { resolveTelemetry, type TelemetryHub } from '../telemetry/telemetry-hub.js';
-import { observedCall, type ClientCallTap } from './observed-client-call.js';
+import { resolveTelemetry } from '../telemetry/telemetry-hub.js';
+import {
+  type ClientCallTap,
+  type ClientTelemetry,
+  observedClientCall,
+} from './observed-client-call.js';
 import { goPackageName } from '../telemetry/go-package-name.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
@@ -64,7 +68,7 @@ export class TTStreamClient extends ClientProxy {
   private readonly exceptionClasses: readonly ThriftExceptionClass[] | undefined;
   private readonly idl: TTStreamIdlLike;
   private readonly log: TTStreamLog;
-  private readonly telemetry: TelemetryHub | undefined;
+  private readonly telemetry: ClientTelemetry | undefined;
 
   /**
    * @throws TypeError without `options.idl`, or for an exception class without `thriftName`;
@@ -78,9 +82,17 @@ export class TTStreamClient extends ClientProxy {
     discovery.checkDiscoveryOptions(options);
     this.idl = resolveIdl(options.idl, options.includeDirs);
     this.log = resolveLog(options.logger, 'TTStreamClient');
-    this.telemetry = resolveTelemetry(options.telemetry, (error) => {
+    const hub = resolveTelemetry(options.telemetry, (error) => {
       this.log.warn(`A telemetry plug-in failed (skipped for this RPC): ${String(error)}`);
     });
+    this.telemetry = hub && {
+      hub,
+      shared: {
+        peer: discovery.usesDiscovery(options) ? undefined : formatAddress(this.address()),
+        idlPackage: goPackageName(this.idl),
+        localService: options.serviceName,
+      },
+    };
     this.exceptionClasses =
       options.exceptionClasses === undefined
         ? undefined
@@ -339,21 +351,9 @@ export class TTStreamClient extends ClientProxy {
     options: TTStreamCallOptions = {},
     make: (tap: ClientCallTap | undefined) => Observable<Res>,
   ): Observable<Res> {
-    const telemetry = this.telemetry;
-    if (telemetry === undefined) return make(undefined);
-    const oneway = isOnewayMethod(descriptor);
-    const start = {
-      service,
-      method: descriptor.name,
-      kind: oneway ? 'oneway' : descriptor.mode,
-      peer: discovery.usesDiscovery(this.options) ? undefined : formatAddress(this.address()),
-      timeoutMs: options.timeoutMs ?? this.options.defaultTimeoutMs,
-      headers: { ...this.options.defaultHeaders, ...options.headers },
-      destService: this.options.service ?? service,
-      idlPackage: goPackageName(this.idl),
-      localService: this.options.serviceName,
-    } as const;
-    return observedCall(telemetry, start, make, oneway);
+    if (this.telemetry === undefined) return make(undefined);
+    const call = { service, descriptor, options };
+    return observedClientCall(this.telemetry, this.options, call, make);
   }
 
   /** Starts a unary or oneway call over the ping-pong pool (for an Observable to call). */

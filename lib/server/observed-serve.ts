@@ -33,9 +33,13 @@ export async function serveObserved(
   });
   if (observer === undefined) return serve(call);
   const started = performance.now();
-  // Messages cost nothing more unless the observer asks for each one: the counts are the
-  // transport's.
-  const observed = observer.message === undefined ? call : new ObservedServerCall(call, observer);
+  // The call is wrapped only for an observer of its events; the counts are the transport's, so
+  // messages cost nothing more unless the observer asks for each one.
+  const watchesEvents =
+    observer.message !== undefined ||
+    observer.header !== undefined ||
+    observer.trailer !== undefined;
+  const observed = watchesEvents ? new ObservedServerCall(call, observer) : call;
   const stats = () => ({
     sentMessages: call.sentMessages,
     receivedMessages: call.receivedMessages,
@@ -124,6 +128,7 @@ class ObservedServerCall implements ServerCall {
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
     const inner = this.call[Symbol.asyncIterator]();
     const observer = this.observer;
+    if (observer.message === undefined) return inner;
     const counted = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
       if (result.done !== true) observer.message?.('received', result.value, undefined);
       return result;

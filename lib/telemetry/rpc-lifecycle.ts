@@ -136,7 +136,7 @@ export interface RpcObserver {
   header?(headers: Readonly<Record<string, string>>): void;
   /** One message sent or received (the decoded value; `size` in bytes when the transport knows it). */
   message?(direction: 'sent' | 'received', message: unknown, size: number | undefined): void;
-  /** The stream's TRAILER (client: received, server: about to be sent). */
+  /** The stream's TRAILER (client: as received; server: each set of keys the handler adds). */
   trailer?(trailers: Readonly<Record<string, string>>): void;
   /** The RPC ended; called exactly once, last. */
   end(outcome: RpcOutcome, stats: RpcEndStats): void;

@@ -1,13 +1,12 @@
 import {
   type ConnectionObserver,
   type ConnectionStart,
-  type RpcEndStats,
   type RpcObserver,
-  type RpcOutcome,
   type RpcStart,
   type TTStreamTelemetry,
   type TTStreamTelemetryOption,
 } from './rpc-lifecycle.js';
+import { combineTelemetry } from './combine-telemetry.js';
 import { tryOpenTelemetry } from './otel/open-telemetry.js';
 
 /**
@@ -34,21 +33,10 @@ export function resolveTelemetry(
   if (option === false) return undefined;
   const plugins = pluginsOf(option ?? 'auto');
   if (plugins.length === 0) return undefined;
-  const guarded = plugins.map((plugin) => guard(plugin, onError));
-  const connection = connectionHub(plugins, onError);
-  const [only] = guarded;
-  if (guarded.length === 1 && only !== undefined) return { start: only, connection };
+  const combined = combineTelemetry(plugins.map((plugin) => guard(plugin, onError)));
   return {
-    connection,
-    start(event) {
-      let observers: RpcObserver[] | undefined;
-      for (const start of guarded) {
-        const observer = start(event);
-        if (observer !== undefined) (observers ??= []).push(observer);
-      }
-      if (observers === undefined) return undefined;
-      return observers.length === 1 ? observers[0] : fanOut(observers);
-    },
+    start: (event) => combined.start(event),
+    connection: combined.connection?.bind(combined),
   };
 }
 
@@ -60,56 +48,52 @@ function pluginsOf(option: Exclude<TTStreamTelemetryOption, false>): readonly TT
   return isList(option) ? option : [option];
 }
 
-function connectionHub(
-  plugins: readonly TTStreamTelemetry[],
-  onError: (error: unknown) => void,
-): TelemetryHub['connection'] {
-  const watchers = plugins.filter((plugin) => plugin.connection !== undefined);
-  if (watchers.length === 0) return undefined;
-  return (event) => {
-    const observers: ConnectionObserver[] = [];
-    for (const plugin of watchers) {
-      try {
-        const observer = plugin.connection?.(event);
-        if (observer !== undefined) observers.push(observer);
-      } catch (error) {
-        onError(error);
-      }
-    }
-    if (observers.length === 0) return undefined;
-    return {
-      end(stats) {
-        for (const observer of observers) observer.end(stats);
-      },
-    };
-  };
-}
-
 function isList(
   option: TTStreamTelemetry | readonly TTStreamTelemetry[],
 ): option is readonly TTStreamTelemetry[] {
   return Array.isArray(option);
 }
 
-function guard(
-  plugin: TTStreamTelemetry,
-  onError: (error: unknown) => void,
-): (event: RpcStart) => RpcObserver | undefined {
+/** `plugin` unable to throw into the transport: a throw is reported (once) and skipped. */
+function guard(plugin: TTStreamTelemetry, onError: (error: unknown) => void): TTStreamTelemetry {
   let reported = false;
   const report = (error: unknown): void => {
     if (reported) return;
     reported = true;
     onError(error);
   };
-  return (event) => {
-    try {
-      const observer = plugin.start(event);
-      return observer === undefined ? undefined : guardObserver(observer, report);
-    } catch (error) {
-      report(error);
-      return undefined;
-    }
+  const guarded: TTStreamTelemetry = {
+    start(event) {
+      try {
+        const observer = plugin.start(event);
+        return observer === undefined ? undefined : guardObserver(observer, report);
+      } catch (error) {
+        report(error);
+        return undefined;
+      }
+    },
   };
+  if (plugin.connection !== undefined) {
+    guarded.connection = (event) => {
+      try {
+        const observer = plugin.connection?.(event);
+        if (observer === undefined) return undefined;
+        return {
+          end(stats) {
+            try {
+              observer.end(stats);
+            } catch (error) {
+              report(error);
+            }
+          },
+        };
+      } catch (error) {
+        report(error);
+        return undefined;
+      }
+    };
+  }
+  return guarded;
 }
 
 /**
@@ -145,38 +129,6 @@ function guardObserver(observer: RpcObserver, report: (error: unknown) => void):
       safely(() => {
         observer.end(outcome, stats);
       });
-    },
-  };
-}
-
-/** One observer that forwards every event to several, in order. */
-function fanOut(observers: readonly RpcObserver[]): RpcObserver {
-  const withMessage = observers.filter((o) => o.message !== undefined);
-  return {
-    run<T>(fn: () => T): T {
-      // The first observer's context is the outermost.
-      let wrapped = fn;
-      for (const observer of [...observers].reverse()) {
-        const inner = wrapped;
-        const run = observer.run?.bind(observer);
-        if (run !== undefined) wrapped = () => run(inner);
-      }
-      return wrapped();
-    },
-    header(headers) {
-      for (const o of observers) o.header?.(headers);
-    },
-    message:
-      withMessage.length === 0
-        ? undefined
-        : (direction, message, size) => {
-            for (const o of withMessage) o.message?.(direction, message, size);
-          },
-    trailer(trailers) {
-      for (const o of observers) o.trailer?.(trailers);
-    },
-    end(outcome: RpcOutcome, stats: RpcEndStats) {
-      for (const o of observers) o.end(outcome, stats);
     },
   };
 }

@@ -1,11 +1,6 @@
 import { type MeterProvider, type TracerProvider } from '@opentelemetry/api';
-import {
-  type RpcEndStats,
-  type RpcObserver,
-  type RpcOutcome,
-  type RpcStart,
-  type TTStreamTelemetry,
-} from '../rpc-lifecycle.js';
+import { combineTelemetry } from '../combine-telemetry.js';
+import { type TTStreamTelemetry } from '../rpc-lifecycle.js';
 import { loadOtelApi, type OtelApi } from './load-otel-api.js';
 import { otelMetrics } from './otel-metrics.js';
 import { otelTracing } from './otel-tracing.js';
@@ -103,49 +98,7 @@ function openTelemetryWith(api: OtelApi, options: OpenTelemetryOptions): TTStrea
           semconv: options.semconv,
           serviceName: options.serviceName,
         });
-  if (tracing === undefined) return metrics ?? { start: () => undefined };
-  if (metrics === undefined) return tracing;
-  const connection = metrics.connection?.bind(metrics);
-  return {
-    start(event: RpcStart) {
-      const traced = tracing.start(event);
-      const measured = metrics.start(event);
-      if (traced === undefined) return measured;
-      return measured === undefined ? traced : both(traced, measured);
-    },
-    ...(connection === undefined ? {} : { connection }),
-  };
-}
-
-/** The tracer's observer and the meter's as one (the tracer's `run` provides the context). */
-function both(traced: RpcObserver, measured: RpcObserver): RpcObserver {
-  const observer: RpcObserver = {
-    header(headers) {
-      traced.header?.(headers);
-      measured.header?.(headers);
-    },
-    trailer(trailers) {
-      traced.trailer?.(trailers);
-      measured.trailer?.(trailers);
-    },
-    end(outcome: RpcOutcome, stats: RpcEndStats) {
-      traced.end(outcome, stats);
-      measured.end(outcome, stats);
-    },
-  };
-  const run = traced.run?.bind(traced);
-  const measuredRun = measured.run?.bind(measured);
-  if (run !== undefined || measuredRun !== undefined) {
-    observer.run = <T>(fn: () => T): T => {
-      const inner = measuredRun === undefined ? fn : () => measuredRun(fn);
-      return run === undefined ? inner() : run(inner);
-    };
-  }
-  if (traced.message !== undefined || measured.message !== undefined) {
-    observer.message = (direction, message, size) => {
-      traced.message?.(direction, message, size);
-      measured.message?.(direction, message, size);
-    };
-  }
-  return observer;
+  const plugins = [tracing, metrics].filter((plugin) => plugin !== undefined);
+  // The tracer first: its `run` (the span's context) is the outermost.
+  return plugins.length === 0 ? { start: () => undefined } : combineTelemetry(plugins);
 }
