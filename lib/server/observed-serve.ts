@@ -11,7 +11,7 @@ import { type ServerCall } from './server-call.js';
  * @internal not covered by semver
  */
 export async function serveObserved(
-  hub: TelemetryHub | undefined,
+  hub: TelemetryHub,
   call: ServerCall,
   described: {
     readonly kind: RpcKind;
@@ -20,7 +20,7 @@ export async function serveObserved(
   },
   serve: (call: ServerCall) => Promise<void>,
 ): Promise<void> {
-  const observer = hub?.start({
+  const observer = hub.start({
     side: 'server',
     service: call.service,
     method: call.method,

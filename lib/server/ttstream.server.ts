@@ -232,6 +232,8 @@ export class TTStreamServer
     method: TTStreamMethodLike,
     call: ServerCall,
   ): Promise<void> {
+    // Without telemetry, nothing is built per call.
+    if (this.telemetry === undefined) return this.serveCall(handler, method, call);
     const kind = (method as { oneway?: boolean }).oneway === true ? 'oneway' : method.mode;
     const described = {
       kind,
