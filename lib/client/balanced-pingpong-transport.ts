@@ -39,7 +39,7 @@ export class BalancedPingPongTransport extends EventEmitter<PingPongClientEvents
   ): PingPongCall<Res> {
     const parent = options.parent === null ? null : (options.parent ?? currentParentStream());
     const call = new FailoverCall<Res>(this.target, service, method, args, { ...options, parent });
-    // Structurally the subset of PingPongCall the client uses (result, isDone, cancel).
+    // Structurally the subset of PingPongCall the client uses (result, isDone, cancel, bytes).
     return call as unknown as PingPongCall<Res>;
   }
 
@@ -53,6 +53,7 @@ export class BalancedPingPongTransport extends EventEmitter<PingPongClientEvents
 class FailoverCall<Res> {
   readonly result: Promise<Res>;
   private current: PingPongCall<Res> | undefined;
+  private last: PingPongCall<Res> | undefined;
   private cancelled: unknown;
   private done = false;
   private readonly startedAt = Date.now();
@@ -71,6 +72,15 @@ class FailoverCall<Res> {
 
   get isDone(): boolean {
     return this.done;
+  }
+
+  /** The Thrift message bytes of the last attempt (earlier ones wrote nothing). */
+  get sentBytes(): number {
+    return this.last?.sentBytes ?? 0;
+  }
+
+  get receivedBytes(): number {
+    return this.last?.receivedBytes ?? 0;
   }
 
   cancel(reason?: unknown): void {
@@ -110,6 +120,7 @@ class FailoverCall<Res> {
         timeoutMs: remaining === undefined ? undefined : Math.max(1, remaining),
       });
       this.current = call;
+      this.last = call;
       try {
         const value = await call.result;
         this.target.outliers.recordSuccess(entry.key);

@@ -120,16 +120,24 @@ class FailoverStream implements CallStream {
     return this.inner?.receivedBytes;
   }
 
-  async send(message: unknown): Promise<void> {
-    await (await this.ready).send(message);
+  // Once the stream is open, calls go straight to it: no promise of ours per message.
+  send(message: unknown): Promise<void> {
+    if (this.inner !== undefined) return this.inner.send(message);
+    return this.ready.then((stream) => stream.send(message));
   }
 
-  async closeSend(): Promise<void> {
-    await (await this.ready).closeSend();
+  closeSend(): Promise<void> {
+    if (this.inner !== undefined) return this.inner.closeSend();
+    return this.ready.then((stream) => stream.closeSend());
   }
 
-  async recv(): Promise<IteratorResult<unknown, undefined>> {
-    return (await this.ready).recv();
+  recv(): Promise<IteratorResult<unknown, undefined>> {
+    if (this.inner !== undefined) return this.inner.recv();
+    return this.ready.then((stream) => stream.recv());
+  }
+
+  tryRecv(): IteratorResult<unknown, undefined> | undefined {
+    return this.inner?.tryRecv();
   }
 
   async header(): Promise<ReadonlyMap<string, string>> {

@@ -1,9 +1,13 @@
 import { isObservable, Observable, of, type Subscription } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import { ACCEPTED } from '../transport/index.js';
 import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 
-/** Requests a request Observable may emit ahead of the connection before the call fails. */
+/**
+ * Requests a request Observable may emit ahead of the connection (beyond what its writer holds)
+ * before the call fails.
+ */
 export const REQUEST_HIGH_WATER_MARK = 1024;
 
 /** The transport client stream as a call uses it. @internal not covered by semver */
@@ -11,6 +15,8 @@ export interface CallStream {
   send(message: unknown): Promise<void>;
   closeSend(): Promise<void>;
   recv(): Promise<IteratorResult<unknown, undefined>>;
+  /** A message already received, without waiting; undefined when `recv()` must be awaited. */
+  tryRecv?(): IteratorResult<unknown, undefined> | undefined;
   cancel(reason?: unknown): void;
   header(): Promise<ReadonlyMap<string, string>>;
   trailer(): Promise<ReadonlyMap<string, string>>;
@@ -118,7 +124,8 @@ export function callObservable<Res>(
     void (async () => {
       try {
         for (;;) {
-          const result = await stream.recv();
+          // A burst already received is delivered without a promise per message.
+          const result = stream.tryRecv?.() ?? (await stream.recv());
           if (subscriber.closed) return;
           if (result.done === true) break;
           subscriber.next(result.value as Res);
@@ -136,11 +143,17 @@ export function callObservable<Res>(
   });
 }
 
-/** Sends queued requests one at a time (each send awaited), then half-closes. */
+/**
+ * Sends queued requests one at a time, each after the last was written, then half-closes. A send
+ * the socket took at once (`ACCEPTED`) is not awaited, so a request stream that keeps up with the
+ * connection makes no promise per request.
+ */
 class SequentialSender {
   private readonly queue: unknown[] = [];
   private ending = false;
-  private running = false;
+  private closing = false;
+  /** A send (or the half-close) is waiting for the socket. */
+  private waiting = false;
   private waiter: (() => void) | undefined;
 
   constructor(
@@ -155,41 +168,72 @@ class SequentialSender {
 
   push(request: unknown): void {
     this.queue.push(request);
-    void this.run();
+    this.pump();
   }
 
   end(): void {
     this.ending = true;
-    void this.run();
+    this.pump();
   }
 
   /** Resolves once the queue is empty (pull sources wait here: one item per completed send). */
   drained(): Promise<void> {
-    if (this.queue.length === 0 && !this.running) return Promise.resolve();
+    if (this.queue.length === 0 && !this.waiting) return Promise.resolve();
     return new Promise((resolve) => (this.waiter = resolve));
   }
 
-  private async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.queue.length > 0) {
-        if (this.stream.isEnded) {
-          this.queue.length = 0;
-          break;
-        }
-        await this.stream.send(this.queue.shift());
+  /** Sends what the socket takes at once; on a send that waits, goes on once it settles. */
+  private pump(): void {
+    if (this.waiting) return;
+    while (this.queue.length > 0) {
+      if (this.stream.isEnded) {
+        this.queue.length = 0;
+        break;
       }
-      if (this.ending && !this.stream.isEnded) await this.stream.closeSend();
-    } catch (error) {
-      this.queue.length = 0;
-      this.onError(error);
-    } finally {
-      this.running = false;
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter?.();
+      let sent: Promise<void>;
+      try {
+        sent = this.stream.send(this.queue.shift());
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (sent !== ACCEPTED) {
+        this.waitFor(sent);
+        return;
+      }
     }
+    if (this.ending && !this.closing && !this.stream.isEnded) {
+      this.closing = true;
+      this.waitFor(this.stream.closeSend());
+      return;
+    }
+    this.releaseWaiter();
+  }
+
+  private waitFor(written: Promise<void>): void {
+    this.waiting = true;
+    written.then(
+      () => {
+        this.waiting = false;
+        this.pump();
+      },
+      (error: unknown) => {
+        this.waiting = false;
+        this.fail(error);
+      },
+    );
+  }
+
+  private fail(error: unknown): void {
+    this.queue.length = 0;
+    this.onError(error);
+    this.releaseWaiter();
+  }
+
+  private releaseWaiter(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
   }
 }
 

@@ -25,6 +25,14 @@ export interface ClientTelemetry {
 export interface ClientCallTap {
   readonly headers: Readonly<Record<string, string>>;
   stream(stream: CallStream): CallStream;
+  /** Notes a unary or oneway call's transport call, for its byte counts; returns it. */
+  unary<C extends PayloadByteCounts>(call: C): C;
+}
+
+/** The payload bytes a transport call counted (a unary call's Thrift messages). @internal */
+export interface PayloadByteCounts {
+  readonly sentBytes?: number | undefined;
+  readonly receivedBytes?: number | undefined;
 }
 
 /**
@@ -94,8 +102,8 @@ class ObservedClientCall<Res> implements ClientCallTap {
   private sent = 0;
   private received = 0;
   private ended = false;
-  /** The transport stream of a streaming call, for its byte counts. */
-  private opened: CallStream | undefined;
+  /** The transport stream or unary call, for its byte counts. */
+  private opened: PayloadByteCounts | undefined;
 
   constructor(
     hub: TelemetryHub,
@@ -182,6 +190,7 @@ class ObservedClientCall<Res> implements ClientCallTap {
       },
       closeSend: () => stream.closeSend(),
       recv: () => stream.recv(),
+      tryRecv: () => stream.tryRecv?.(),
       cancel: (reason) => {
         stream.cancel(reason);
       },
@@ -197,6 +206,11 @@ class ObservedClientCall<Res> implements ClientCallTap {
         return stream.receivedBytes;
       },
     };
+  }
+
+  unary<C extends PayloadByteCounts>(call: C): C {
+    this.opened = call;
+    return call;
   }
 
   private end(observer: RpcObserver, outcome: Parameters<RpcObserver['end']>[0]): void {

@@ -45,8 +45,9 @@ export interface TTStreamClientOptions {
   /** Headers added to every call (a call's own headers win). Default none. */
   readonly defaultHeaders?: Readonly<Record<string, string>>;
   /**
-   * Requests a request Observable may emit ahead of the connection before the call fails with
-   * 12005 (AsyncIterable and array inputs are pulled and never run ahead). Default 1024.
+   * Requests a request Observable may emit ahead of the connection (beyond what the connection's
+   * writer holds, `writeHighWaterMark`) before the call fails with 12005 (AsyncIterable and array
+   * inputs are pulled and never run ahead). Default 1024.
    */
   readonly requestHighWaterMark?: number;
   /**

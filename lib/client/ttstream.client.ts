@@ -26,13 +26,12 @@ import { type BalancedStreamTransport } from './balanced-stream-transport.js';
 import * as discovery from './discovery-transports.js';
 import { createServiceStub } from './service-stub.js';
 import { splitPattern } from './method-pattern.js';
-import { resolveTelemetry } from '../telemetry/telemetry-hub.js';
+import { createClientTelemetry, observeClientConnection } from './client-telemetry.js';
 import {
   type ClientCallTap,
   type ClientTelemetry,
   observedClientCall,
 } from './observed-client-call.js';
-import { goPackageName } from '../telemetry/go-package-name.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
 import {
@@ -82,17 +81,8 @@ export class TTStreamClient extends ClientProxy {
     discovery.checkDiscoveryOptions(options);
     this.idl = resolveIdl(options.idl, options.includeDirs);
     this.log = resolveLog(options.logger, 'TTStreamClient');
-    const hub = resolveTelemetry(options.telemetry, (error) => {
-      this.log.warn(`A telemetry plug-in failed (skipped for this RPC): ${String(error)}`);
-    });
-    this.telemetry = hub && {
-      hub,
-      shared: {
-        peer: discovery.usesDiscovery(options) ? undefined : formatAddress(this.address()),
-        idlPackage: goPackageName(this.idl),
-        localService: options.serviceName,
-      },
-    };
+    const peer = discovery.usesDiscovery(options) ? undefined : formatAddress(this.address());
+    this.telemetry = createClientTelemetry(options, this.idl, this.log, peer);
     this.exceptionClasses =
       options.exceptionClasses === undefined
         ? undefined
@@ -374,7 +364,8 @@ export class TTStreamClient extends ClientProxy {
       const added = tap === undefined ? metadata : { ...tap.headers, ...metadata };
       const callOptions = pingPongCallOptions(options, defaults, added);
       const args = payloadToArgs(method, data);
-      return this.ensurePingPong().startCall<Res>(service, method, args, callOptions);
+      const call = this.ensurePingPong().startCall<Res>(service, method, args, callOptions);
+      return tap === undefined ? call : tap.unary(call);
     };
   }
 
@@ -441,7 +432,8 @@ export class TTStreamClient extends ClientProxy {
     const peer =
       'target' in transport ? `service '${transport.service}'` : formatAddress(transport.address);
     // A dial still under way when close() ran must not flip the status back.
-    (transport as TTStreamClientTransport).on('connect', () => {
+    (transport as TTStreamClientTransport).on('connect', (socket) => {
+      observeClientConnection(this.telemetry, socket);
       if (isCurrent()) this._status$.next('connected');
     });
     (transport as TTStreamClientTransport).on('error', (error) => {

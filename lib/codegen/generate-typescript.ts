@@ -96,9 +96,17 @@ export function generateTypeScript(
     );
   }
   if (hasMethods) {
-    doc(lines, 'What a handler may return: an Observable, an AsyncIterable, a Promise or a value.');
+    doc(
+      lines,
+      'What a handler may return: an Observable, an AsyncIterable, a generator, a Promise or a value.',
+    );
     lines.push(
-      'export type TTStreamHandlerResult<T> = Observable<T> | AsyncIterable<T> | Promise<T> | T;',
+      'export type TTStreamHandlerResult<T> =',
+      '  | Observable<T>',
+      '  | AsyncIterable<T>',
+      '  | Generator<T, unknown, unknown>',
+      '  | Promise<T>',
+      '  | T;',
       '',
     );
   }

@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, type NestInterceptor } from '@
 import { catchError, type Observable, throwError } from 'rxjs';
 import { callPacing } from './call-pacing.js';
 import { recordHandlerError } from './handler-error-store.js';
-import { expandAsyncIterables } from './pulled-observable.js';
+import { expandPulledSources } from './pulled-observable.js';
 
 /**
  * Added by `@StreamPattern` to every stream handler. It does two things:
@@ -17,7 +17,7 @@ export class TTStreamErrorCaptureInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const key: unknown = context.switchToRpc().getContext();
     return next.handle().pipe(
-      expandAsyncIterables(callPacing(key)),
+      expandPulledSources(callPacing(key)),
       catchError((error: unknown) => {
         recordHandlerError(key, error);
         return throwError(() => error);

@@ -1,3 +1,5 @@
+import { ApplicationException, TApplicationExceptionType } from '../errors/index.js';
+
 /**
  * The original error a handler (or a pipe or method interceptor) failed with, keyed by the
  * handler's context object (its second argument). Nest's default exception filter replaces a
@@ -15,4 +17,46 @@ export function recordHandlerError(key: unknown, error: unknown): void {
 /** The recorded failure for `key`, or undefined when none was recorded. @internal */
 export function capturedHandlerError(key: object): { readonly error: unknown } | undefined {
   return captured.get(key);
+}
+
+/**
+ * Errors that Nest's default exception filter replaced with `Internal server error` where no
+ * interceptor of ours saw them first (a `@MessagePattern` handler, a guard), keyed likewise.
+ * Telemetry only: what the client receives does not change.
+ */
+const hidden = new WeakMap<object, { readonly error: unknown }>();
+
+/** Records `error`, about to be hidden by Nest's default filter, for the call of `key`. @internal */
+export function recordHiddenError(key: object, error: unknown): void {
+  hidden.set(key, { error });
+}
+
+/** The error Nest's default filter hid for `key`, if it hid one. @internal */
+export function hiddenHandlerError(key: object): { readonly error: unknown } | undefined {
+  return hidden.get(key);
+}
+
+/** Failures translated from a handler's own error, mapped to that error, for telemetry. */
+const reported = new WeakMap<object, unknown>();
+
+/**
+ * Telemetry reports `failure` (`biz error: <message>`, an ApplicationException made of a
+ * handler's plain error) as `original`, the error the handler threw, so that a span shows that
+ * error's type and message rather than the translation (or Nest's `Internal server error`).
+ * @internal
+ */
+export function reportFailureAs(failure: unknown, original: unknown): void {
+  const translated =
+    failure instanceof ApplicationException &&
+    failure.typeId === TApplicationExceptionType.InternalError;
+  if (translated && original !== undefined && original !== failure) {
+    reported.set(failure, original);
+  }
+}
+
+/** What telemetry reports for `error`: its original per {@link reportFailureAs}, else itself. @internal */
+export function reportedError(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && reported.has(error)
+    ? reported.get(error)
+    : error;
 }

@@ -1,3 +1,4 @@
+import { type RpcSide } from '../telemetry/rpc-lifecycle.js';
 import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
 
 /** What telemetry reads of an accepted socket (a `net.Socket`). */
@@ -10,11 +11,15 @@ interface SocketLike {
 }
 
 /**
- * Reports an accepted connection to the plug-ins that watch connections, and its byte counts
- * when it closes.
+ * Reports a connection to the plug-ins that watch connections (one a server accepted, or one a
+ * client opened, per `side`), and its byte counts when it closes.
  * @internal not covered by semver
  */
-export function observeConnection(hub: TelemetryHub | undefined, socket: unknown): void {
+export function observeConnection(
+  hub: TelemetryHub | undefined,
+  socket: unknown,
+  side: RpcSide = 'server',
+): void {
   if (hub?.connection === undefined || !isSocketLike(socket)) return;
   const { remoteAddress, remotePort } = socket;
   const peer =
@@ -23,7 +28,7 @@ export function observeConnection(hub: TelemetryHub | undefined, socket: unknown
       : remoteAddress.includes(':')
         ? `[${remoteAddress}]:${String(remotePort)}`
         : `${remoteAddress}:${String(remotePort)}`;
-  const observer = hub.connection({ side: 'server', peer });
+  const observer = hub.connection({ side, peer });
   if (observer === undefined) return;
   socket.once('close', () => {
     observer.end({ bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten });

@@ -1,6 +1,7 @@
-import { type RpcKind, type RpcObserver } from '../telemetry/rpc-lifecycle.js';
+import { type RpcKind, type RpcObserver, type RpcOutcome } from '../telemetry/rpc-lifecycle.js';
 import { OK_OUTCOME, outcomeOfError } from '../telemetry/rpc-outcome.js';
 import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
+import { reportedError } from './handler-error-store.js';
 import { type ServerCall } from './server-call.js';
 
 /**
@@ -47,13 +48,23 @@ export async function serveObserved(
     receivedBytes: call.receivedBytes,
     durationMs: performance.now() - started,
   });
+  // A unary call ends once its reply is built, so that its size is counted.
+  const end = (outcome: RpcOutcome): void => {
+    if (call.afterReply === undefined) {
+      observer.end(outcome, stats());
+      return;
+    }
+    call.afterReply(() => {
+      observer.end(outcome, stats());
+    });
+  };
   try {
     await (observer.run === undefined ? serve(observed) : observer.run(() => serve(observed)));
   } catch (error) {
-    observer.end(outcomeOfError(error), stats());
+    end(outcomeOfError(reportedError(error)));
     throw error;
   }
-  observer.end(OK_OUTCOME, stats());
+  end(OK_OUTCOME);
 }
 
 /** A {@link ServerCall} that tells an observer what passes through it. */

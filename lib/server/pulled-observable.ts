@@ -1,44 +1,54 @@
 import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import { type OutboundPressure } from './outbound-pressure.js';
+import { isGenerator, pullGeneratorInto } from './pulled-generator.js';
+import { nextTurn, PULLS_PER_TURN } from './pull-turns.js';
 
 /**
- * An AsyncIterable (an `async *` handler's generator) as an Observable, so that interceptors,
- * `catchError` and exception filters see its messages, its error and its end like those of an
- * Observable handler. It pulls the next item only once `pacing` has written everything queued:
- * a generator never runs ahead of the connection. Unsubscribing stops pulling and calls the
- * iterator's `return()` (the generator's `finally` blocks run).
+ * An AsyncIterable (an `async *` handler's generator) or a generator (`function*`) as an
+ * Observable, so that interceptors, `catchError` and exception filters see its messages, its
+ * error and its end like those of an Observable handler. It pulls the next item only once
+ * `pacing` has written everything queued: a generator never runs ahead of the connection.
+ * Unsubscribing stops pulling and calls the iterator's `return()` (the generator's `finally`
+ * blocks run).
  *
- * No promise outlives one item, so a stream of millions of messages holds no per-message state.
+ * No promise outlives one item, so a stream of millions of messages holds no per-message state;
+ * a `function*` generator whose messages the socket takes at once costs no promise at all.
  * @internal not covered by semver
  */
 export function pulledObservable<T>(
-  source: AsyncIterable<T>,
+  source: PulledSource<T>,
   pacing?: OutboundPressure,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
+    const wait = (): Promise<void> | undefined => pacing?.drained();
+    if (isGenerator(source)) {
+      pullGeneratorInto(subscriber, source, wait);
+      return () => {
+        try {
+          source.return(undefined);
+        } catch {
+          // A `finally` that throws after the stream was left: nobody is listening any more.
+        }
+      };
+    }
     const iterator = source[Symbol.asyncIterator]();
-    pullInto(subscriber, iterator, () => pacing?.drained());
+    pullInto(subscriber, iterator, wait);
     return () => {
       void Promise.resolve(iterator.return?.()).catch(() => undefined);
     };
   });
 }
 
+/** What a handler may return to be pulled one message per write. @internal */
+export type PulledSource<T> = AsyncIterable<T> | Generator<T>;
+
+/** True for an AsyncIterable (not an Observable) or a `function*` generator. @internal */
+export function isPulledSource(value: unknown): value is PulledSource<unknown> {
+  return isAsyncIterable(value) || isGenerator(value);
+}
+
 /** A per-message step applied while pulling (a pipe); awaited before the next read. */
 export type MessageStep = (message: unknown) => unknown;
-
-/**
- * Messages pulled in a row before the loop lets the event loop turn. A pull whose writes are
- * accepted at once runs on microtasks only, and would otherwise fill the connection's whole
- * write high-water mark before any other socket is served: ten such streams took the p99 of an
- * unrelated client from 29 to 708 ms.
- */
-const PULLS_PER_TURN = 64;
-
-const nextTurn = (): Promise<void> =>
-  new Promise((resolve) => {
-    setImmediate(resolve);
-  });
 
 /**
  * Pulls `iterator` into `subscriber` until it is done, fails or the subscriber unsubscribes:
@@ -68,7 +78,11 @@ export function pullInto<T>(
           return;
         }
         let message: unknown = next.value;
-        for (const step of steps) message = await step(message);
+        for (const step of steps) {
+          // A step that answers at once (a synchronous pipe) is not awaited: no promise per message.
+          const stepped = step(message);
+          message = isPromiseLike(stepped) ? await stepped : stepped;
+        }
         if (stopped()) return;
         subscriber.next(message as T);
       }
@@ -80,11 +94,11 @@ export function pullInto<T>(
 }
 
 /**
- * Replaces every AsyncIterable the source emits with its items (pulled as
+ * Replaces every AsyncIterable or generator the source emits with its items (pulled as
  * {@link pulledObservable} does); other values pass through untouched, in order.
  * @internal not covered by semver
  */
-export function expandAsyncIterables<T>(pacing?: OutboundPressure): OperatorFunction<unknown, T> {
+export function expandPulledSources<T>(pacing?: OutboundPressure): OperatorFunction<unknown, T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       let active = 0;
@@ -95,13 +109,13 @@ export function expandAsyncIterables<T>(pacing?: OutboundPressure): OperatorFunc
       };
       const outer = source.subscribe({
         next: (value) => {
-          if (!isAsyncIterable(value)) {
+          if (!isPulledSource(value)) {
             subscriber.next(value as T);
             return;
           }
           active++;
           subscriber.add(
-            pulledObservable(value as AsyncIterable<T>, pacing).subscribe({
+            pulledObservable(value as PulledSource<T>, pacing).subscribe({
               next: (item) => {
                 subscriber.next(item);
               },
@@ -130,5 +144,13 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
     typeof value === 'object' &&
     value !== null &&
     typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<PromiseLike<unknown>>).then === 'function'
   );
 }

@@ -29,6 +29,11 @@ export interface ServerCall extends AsyncIterable<unknown> {
   /** Payload bytes of the messages sent and received, when the transport counts them. */
   readonly sentBytes: number | undefined;
   readonly receivedBytes: number | undefined;
+  /**
+   * A unary call's reply is built after the handler ends: telemetry ends the call through this,
+   * once the reply's size is known. Absent for streams (their counts are final at the end).
+   */
+  afterReply?(listener: () => void): void;
   /** Aborted when the stream ends early: client cancel (RST), connection loss, shutdown. */
   readonly signal: AbortSignal;
   /** Adds keys to the response HEADER; fails once it was sent. */

@@ -22,8 +22,9 @@ export interface TTStreamServerOptions {
   /** How long `close()` lets in-flight streams finish before resetting them. Default 5000 ms. */
   readonly gracefulShutdownMs?: number;
   /**
-   * Messages a handler's Observable may emit ahead of the connection before its stream is failed
-   * (reset with 12011). AsyncIterable results are pulled and never run ahead. Default 1024.
+   * Messages a handler's Observable may emit ahead of the connection (beyond what the
+   * connection's writer holds, `writeHighWaterMark`) before its stream is failed (reset with
+   * 12011). Generators and other AsyncIterable results are pulled and never run ahead. Default 1024.
    */
   readonly outboundHighWaterMark?: number;
   /** How handler failures become trailers when no filter of yours handled them. */

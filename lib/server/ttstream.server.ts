@@ -7,7 +7,12 @@ import { resolveLog, type TTStreamLog } from '../logging/ttstream-logger.js';
 import { formatAddress } from '../transport/index.js';
 import { setCallPacing } from './call-pacing.js';
 import { filteredErrorToFailure, isNestUnknownError } from './handler-error-to-failure.js';
-import { capturedHandlerError } from './handler-error-store.js';
+import {
+  capturedHandlerError,
+  hiddenHandlerError,
+  reportFailureAs,
+} from './handler-error-store.js';
+import { captureErrorsHiddenByNest } from './nest-filter-capture.js';
 import { findIdlMethod, type TTStreamMethodLike } from './idl-descriptor.js';
 import { requestObservable } from './request-observable.js';
 import { resolveIdl } from './resolve-idl.js';
@@ -27,7 +32,7 @@ import { serveObserved } from './observed-serve.js';
 import { goPackageName } from '../telemetry/go-package-name.js';
 import { RegistryLifecycle } from './registry-lifecycle.js';
 import { DEFAULT_OUTBOUND_HIGH_WATER_MARK, writeResult } from './write-result.js';
-import { isAsyncIterable } from './pulled-observable.js';
+import { isPulledSource } from './pulled-observable.js';
 
 /** Status values of {@link TTStreamServer}. */
 export type TTStreamServerStatus = 'listening' | 'closing' | 'closed';
@@ -160,6 +165,7 @@ export class TTStreamServer
   }
 
   private registerMethods(binding: ServerBinding): void {
+    if (this.telemetry !== undefined) captureErrorsHiddenByNest();
     const idl = resolveIdl(this.options.idl, this.options.includeDirs);
     this.idlPackage = goPackageName(idl);
     const routes = new Map<string, MessageHandler>();
@@ -300,6 +306,10 @@ export class TTStreamServer
       if (call.signal.aborted) throw call.signal.reason;
       const original = capturedHandlerError(context);
       const failure = filteredErrorToFailure(error, original, this.options.exceptionMapping);
+      // Spans show the handler's own error, even one Nest's default filter hid from the client.
+      if (this.telemetry !== undefined) {
+        reportFailureAs(failure, (original ?? hiddenHandlerError(context))?.error);
+      }
       // Nest's default filter has already logged what it replaced with `Internal server error`.
       if (failure instanceof ApplicationException && !isNestUnknownError(error)) {
         const cause = original?.error ?? failure.cause ?? error;
@@ -326,7 +336,7 @@ async function firstRequest(call: ServerCall): Promise<unknown> {
 
 function lastOnly(result: unknown): unknown {
   if (isObservable(result)) return result.pipe(takeLast(1));
-  if (isAsyncIterable(result)) return from(result).pipe(takeLast(1));
+  if (isPulledSource(result)) return from(result).pipe(takeLast(1));
   return result;
 }
 

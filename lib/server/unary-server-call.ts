@@ -30,8 +30,14 @@ export function serverCallFromUnary(
       return sent;
     },
     receivedMessages: 1,
-    sentBytes: undefined,
-    receivedBytes: undefined,
+    // The Thrift messages of the request and the reply (the reply once built).
+    get sentBytes() {
+      return call.replyBytes;
+    },
+    receivedBytes: call.requestBytes,
+    afterReply(listener) {
+      call.afterReply(listener);
+    },
     setHeader,
     sendHeader(record = {}) {
       setHeader(record);

@@ -1,11 +1,15 @@
 import { isObservable, type Observable, type Subscription } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
+import { ACCEPTED } from '../transport/index.js';
 import { OutboundPressure } from './outbound-pressure.js';
-import { expandAsyncIterables, isAsyncIterable, pulledObservable } from './pulled-observable.js';
+import { expandPulledSources, isPulledSource, pulledObservable } from './pulled-observable.js';
 
 /** Where a handler's results go. @internal */
 export interface ResultSink {
-  /** Writes one message; resolves once written (backpressure). */
+  /**
+   * Writes one message; resolves once written (backpressure). Returns the shared `ACCEPTED`
+   * promise when the socket took it at once, which callers need not await.
+   */
   send(message: unknown): Promise<void>;
   /** Aborted when the stream is gone: writing stops and the handler is unsubscribed. */
   readonly signal: AbortSignal;
@@ -13,7 +17,7 @@ export interface ResultSink {
   reset(error: TTStreamError): void;
 }
 
-/** Default {@link writeResult} bound: messages an Observable may emit ahead of the socket. */
+/** Default {@link writeResult} bound: messages an Observable may emit beyond the writer's. */
 export const DEFAULT_OUTBOUND_HIGH_WATER_MARK = 1024;
 
 /**
@@ -32,10 +36,10 @@ export async function writeResult(
   pressure = new OutboundPressure(highWaterMark),
 ): Promise<void> {
   if (isObservable(result)) {
-    const messages = result.pipe(expandAsyncIterables(pressure));
+    const messages = result.pipe(expandPulledSources(pressure));
     return writeObservable(messages, sink, highWaterMark, pressure);
   }
-  if (isAsyncIterable(result)) {
+  if (isPulledSource(result)) {
     return writeObservable(pulledObservable(result, pressure), sink, highWaterMark, pressure);
   }
   if (result !== undefined) await sink.send(result);
@@ -70,24 +74,39 @@ function writeObservable(
     const onAbort = (): void => {
       finish({ error: sink.signal.reason });
     };
-    const drain = async (): Promise<void> => {
+    // A send the socket took at once (ACCEPTED) is not awaited: no promise per message, and the
+    // pull of a generator sees the pressure gone at once. Only a send that waits goes async.
+    const drain = (): void => {
       if (writing) return;
       writing = true;
-      try {
-        while (queue.length > 0 && !state.finished) {
-          const item = queue.shift();
-          try {
-            await sink.send(item);
-          } finally {
-            pressure.remove();
-          }
+      while (queue.length > 0 && !state.finished) {
+        let sent: Promise<void>;
+        try {
+          sent = sink.send(queue.shift());
+        } catch (error) {
+          pressure.remove();
+          writing = false;
+          finish({ error });
+          return;
         }
-      } catch (error) {
-        finish({ error });
-        return;
-      } finally {
-        writing = false;
+        if (sent !== ACCEPTED) {
+          sent.then(
+            () => {
+              pressure.remove();
+              writing = false;
+              drain();
+            },
+            (error: unknown) => {
+              pressure.remove();
+              writing = false;
+              finish({ error });
+            },
+          );
+          return;
+        }
+        pressure.remove();
       }
+      writing = false;
       if (ended === 'complete') finish();
       else if (ended !== undefined) finish(ended);
     };
@@ -111,15 +130,15 @@ function writeObservable(
         }
         queue.push(value);
         pressure.add();
-        void drain();
+        drain();
       },
       error: (error: unknown) => {
         ended = { error };
-        void drain();
+        drain();
       },
       complete: () => {
         ended = 'complete';
-        void drain();
+        drain();
       },
     });
     // finish() may have run during subscribe(), before the subscription existed.

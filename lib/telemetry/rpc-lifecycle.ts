@@ -117,8 +117,19 @@ export interface RpcEndStats {
   readonly receivedMessages: number;
   /** From start to end, in ms (fractional, from `performance.now()`). */
   readonly durationMs: number;
-  /** Payload bytes sent and received (Thrift-encoded messages), when the transport counts them. */
+  /**
+   * Thrift payload bytes sent, on both sides the same measure, so that a client's `sentBytes`
+   * equals its server's `receivedBytes`:
+   * - a stream: the payloads of its DATA frames (each an encoded Thrift struct), without the
+   *   frame headers;
+   * - a unary or oneway call: the Thrift message written (envelope and `<Method>_args` or
+   *   `<Method>_result` struct, or the EXCEPTION message), without the TTHeader or Framed
+   *   framing; a oneway server sends none (0).
+   *
+   * Undefined when the transport does not count them (a custom binding).
+   */
   readonly sentBytes?: number | undefined;
+  /** Thrift payload bytes received, measured as {@link sentBytes}. */
   readonly receivedBytes?: number | undefined;
 }
 
@@ -150,14 +161,17 @@ export interface RpcObserver {
  */
 export interface TTStreamTelemetry {
   start(event: RpcStart): RpcObserver | undefined;
-  /** A server accepted a connection (either protocol); the observer hears of its close. */
+  /**
+   * A server accepted a connection, or a client opened one (either protocol: ttstream streams,
+   * ping-pong for unary calls); the observer hears of its close.
+   */
   connection?(event: ConnectionStart): ConnectionObserver | undefined;
 }
 
-/** A connection a server accepted. */
+/** A connection a server accepted (`side: 'server'`) or a client opened (`'client'`). */
 export interface ConnectionStart {
-  readonly side: 'server';
-  /** `host:port` of the client. */
+  readonly side: RpcSide;
+  /** `host:port` of the other end: the client for a server, the server for a client. */
   readonly peer: string | undefined;
 }
 

@@ -237,6 +237,15 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
     return this.buffer.next(recvTimeoutMs, () => this.onRecvTimeout()).then(toResult);
   }
 
+  /**
+   * The next message if one was already received (or `{ done: true }` after a clean end), without
+   * waiting; undefined when {@link recv} would have to wait or reject. Throws a decode error.
+   */
+  tryRecv(): IteratorResult<Res, undefined> | undefined {
+    const toResult = (this.toResult ??= (payload) => this.decodeResult(payload));
+    return this.buffer.takeMapped(toResult);
+  }
+
   /** Decodes a received payload (`undefined`: EOF); a decode error cancels the stream. */
   private decodeResult(payload: Uint8Array | undefined): IteratorResult<Res, undefined> {
     if (payload === undefined) return { done: true, value: undefined };

@@ -45,6 +45,8 @@ export {
   RECV_MESSAGE_OVERHEAD,
 } from './recv-buffer.js';
 export { type SendBufferLimits, DEFAULT_SEND_BUFFER } from './send-limiter.js';
+// What `send()` returns when the socket took the frame at once: callers may skip the await.
+export { ACCEPTED } from './frame-writer.js';
 export {
   streamScope,
   currentParentStream,

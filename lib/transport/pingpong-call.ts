@@ -73,6 +73,10 @@ export class PingPongCall<Res = unknown> implements PoolWaiter, CascadeChild, Ab
   private timer: NodeJS.Timeout | undefined;
   private parent: CascadeParent | undefined;
   private body: Uint8Array | undefined;
+  /** The encoded request's Thrift message size; counted as sent once a connection takes it. */
+  private messageBytes = 0;
+  private sentMessageBytes = 0;
+  private receivedMessageBytes = 0;
 
   constructor(
     /** The IDL service name the call addresses (`isn`). */
@@ -86,6 +90,19 @@ export class PingPongCall<Res = unknown> implements PoolWaiter, CascadeChild, Ab
   /** Resolves with the method's return value (undefined for void and oneway), or rejects. */
   get result(): Promise<Res> {
     return this.outcome.promise;
+  }
+
+  /**
+   * Bytes of the request's Thrift message (envelope and args struct, without the TTHeader or
+   * Framed framing) once handed to a connection; 0 before.
+   */
+  get sentBytes(): number {
+    return this.sentMessageBytes;
+  }
+
+  /** Bytes of the reply's Thrift message (REPLY or EXCEPTION), measured likewise; 0 without one. */
+  get receivedBytes(): number {
+    return this.receivedMessageBytes;
   }
 
   /** True once settled. */
@@ -172,6 +189,7 @@ export class PingPongCall<Res = unknown> implements PoolWaiter, CascadeChild, Ab
     }
     this.state = CallState.InFlight;
     this.connection = connection;
+    this.sentMessageBytes = this.messageBytes;
     connection.exchange(bytes, !this.method.oneway).then(
       (reply) => {
         this.onReply(connection, seqId, reply);
@@ -204,6 +222,7 @@ export class PingPongCall<Res = unknown> implements PoolWaiter, CascadeChild, Ab
       this.finish(undefined);
       return;
     }
+    this.receivedMessageBytes = reply.message.length;
     const outcome = replyOutcome(this.method, seqId, reply, this.settings.exceptionClasses);
     pool.release(connection, outcome.reusable);
     const onHeader = this.options.onHeader;
@@ -226,6 +245,7 @@ export class PingPongCall<Res = unknown> implements PoolWaiter, CascadeChild, Ab
       { name: method.name, type, seqId },
       this.body ?? new Uint8Array(0),
     );
+    this.messageBytes = message.length;
     const { shape } = settings;
     if (!carriesHeaders(shape)) {
       return encodePingPong({ shape, seqId, message });

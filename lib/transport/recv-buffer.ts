@@ -163,6 +163,18 @@ export class RecvBuffer {
     });
   }
 
+  /**
+   * The synchronous part of {@link nextMapped}: `map(payload)` when a payload is queued,
+   * `map(undefined)` at a clean EOF, and undefined when a read would have to wait or reject
+   * (then call `nextMapped`). A reader draining a burst this way makes no promise per message.
+   * Throws what `map` throws.
+   */
+  takeMapped<R>(map: (payload: Uint8Array | undefined) => R): R | undefined {
+    if (this.length > 0) return map(this.shift());
+    if (this.ended && this.endError === undefined) return map(undefined);
+    return undefined;
+  }
+
   private addWaiter(waiter: Waiter): void {
     if (this.waiter === undefined) this.waiter = waiter;
     else (this.moreWaiters ??= []).push(waiter);

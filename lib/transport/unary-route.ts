@@ -25,6 +25,22 @@ export interface UnaryCall {
   /** How the request was framed; the reply goes back the same way. */
   readonly shape: PingPongShape;
   /**
+   * Bytes of the request's Thrift message as read (envelope and `<Method>_args` struct, without
+   * the TTHeader or Framed framing).
+   */
+  readonly requestBytes: number;
+  /**
+   * Bytes of the reply's Thrift message (REPLY or EXCEPTION, measured as {@link requestBytes}),
+   * once it is built after the handler's end (or at the deadline); 0 for a oneway call, which
+   * has none. Undefined before.
+   */
+  readonly replyBytes: number | undefined;
+  /**
+   * Calls `listener` once the reply is built ({@link replyBytes} set), or at once if it is
+   * already: telemetry ends the call there, to report the reply's size.
+   */
+  afterReply(listener: () => void): void;
+  /**
    * Adds a string key to the reply. Only TTHeader replies carry keys; for Framed and Buffered
    * requests the key is dropped (those shapes have no header).
    */

@@ -197,6 +197,7 @@ export class UnaryServer {
             controller.abort(deadline);
           }, timeoutMs);
     const replyHeaders = new Map<string, string>();
+    const replied = new ReplyNotice();
     const call: UnaryCall = {
       seqId: target.seqId,
       service,
@@ -208,6 +209,13 @@ export class UnaryServer {
       signal: controller.signal,
       remoteAddress: connection.remoteAddress,
       shape: message.shape,
+      requestBytes: message.message.length,
+      get replyBytes() {
+        return replied.bytes;
+      },
+      afterReply(listener) {
+        replied.listen(listener);
+      },
       setReplyHeader(key, value) {
         replyHeaders.set(key, value);
       },
@@ -221,6 +229,22 @@ export class UnaryServer {
     // The call ends at the deadline even if the handler goes on: later replies on the
     // connection wait for this one.
     const settled = await Promise.race([outcome, abortedOutcome(controller.signal)]);
+    let reply: PingPongReply | undefined;
+    try {
+      reply = this.reply(target, route, settled, replyHeaders, oneway);
+    } finally {
+      replied.done(reply === undefined ? 0 : reply.init.message.length);
+    }
+    return reply;
+  }
+
+  private reply(
+    target: ReplyTarget,
+    route: UnaryRoute,
+    settled: UnaryOutcome,
+    replyHeaders: ReadonlyMap<string, string>,
+    oneway: boolean,
+  ): PingPongReply | undefined {
     if (oneway) {
       // Nothing goes back; a failure is only worth a debug line (Kitex logs it). The call held
       // its place until now, so `maxCallsPerConnection` bounds oneway handlers too.
@@ -243,6 +267,30 @@ export class UnaryServer {
   onIdle(): void {
     // The connection ends itself when draining; shutdown may be waiting for this.
     this.notifyIfIdle();
+  }
+}
+
+/** The reply's size once it is built, and who waits for it (telemetry only: usually no one). */
+class ReplyNotice {
+  bytes: number | undefined;
+  private listeners: (() => void)[] | undefined;
+
+  listen(listener: () => void): void {
+    if (this.bytes !== undefined) listener();
+    else (this.listeners ??= []).push(listener);
+  }
+
+  done(bytes: number): void {
+    this.bytes = bytes;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) {
+      try {
+        listener();
+      } catch (error) {
+        debug('afterReply listener threw: %s', describeValue(error));
+      }
+    }
   }
 }
 

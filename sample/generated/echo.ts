@@ -47,8 +47,9 @@ export class EchoException extends ThriftException {
 /** The exception classes of echo.thrift, for a client to raise declared exceptions. */
 export const ECHO_EXCEPTIONS = [EchoException] as const;
 
-/** What a handler may return: an Observable, an AsyncIterable, a Promise or a value. */
-export type TTStreamHandlerResult<T> = Observable<T> | AsyncIterable<T> | Promise<T> | T;
+/** What a handler may return: an Observable, an AsyncIterable, a generator, a Promise or a value. */
+export type TTStreamHandlerResult<T> =
+  Observable<T> | AsyncIterable<T> | Generator<T, unknown, unknown> | Promise<T> | T;
 
 /** The name of service TestService, as Kitex sends it. */
 export const TEST_SERVICE_NAME = 'TestService';

@@ -30,10 +30,10 @@ export const responsesPerRpcName = (side: RpcSide) => `rpc.${side}.responses_per
 export const activeRpcsName = (side: RpcSide) => `ttstream.${side}.active_rpcs`;
 /** RPCs that did not end `ok`, by outcome and code. */
 export const rpcErrorsName = (side: RpcSide) => `ttstream.${side}.errors`;
-/** Connections a server holds open (both protocols). */
-export const OPEN_CONNECTIONS_NAME = 'ttstream.server.open_connections';
-/** Bytes a server's connections read and wrote, counted when each closes. */
-export const NETWORK_IO_NAME = 'ttstream.server.network.io';
+/** Connections a server holds open, or a client has open (both protocols). */
+export const openConnectionsName = (side: RpcSide) => `ttstream.${side}.open_connections`;
+/** Bytes the side's connections read and wrote, counted when each closes. */
+export const networkIoName = (side: RpcSide) => `ttstream.${side}.network.io`;
 
 /** The semantic conventions' bucket advice for `rpc.*.call.duration` (seconds). */
 const CALL_DURATION_BUCKETS = [
@@ -52,6 +52,10 @@ export interface SideInstruments {
   readonly responsesPerRpc: Histogram;
   readonly active: UpDownCounter;
   readonly errors: Counter;
+  /** `ttstream.<side>.open_connections`. */
+  readonly openConnections: UpDownCounter;
+  /** `ttstream.<side>.network.io`. */
+  readonly networkIo: Counter;
 }
 
 /** Every instrument of the plug-in, made once per meter. */
@@ -59,8 +63,6 @@ export interface RpcInstruments {
   readonly semconv: SemconvMode;
   readonly server: SideInstruments;
   readonly client: SideInstruments;
-  readonly openConnections: UpDownCounter;
-  readonly networkIo: Counter;
 }
 
 /**
@@ -77,16 +79,6 @@ export function createRpcInstruments(
     semconv,
     server: sideInstruments(meter, 'server', semconv, int),
     client: sideInstruments(meter, 'client', semconv, int),
-    openConnections: meter.createUpDownCounter(OPEN_CONNECTIONS_NAME, {
-      description: 'Connections a server holds open (ttstream and ping-pong).',
-      unit: '{connection}',
-      valueType: int,
-    }),
-    networkIo: meter.createCounter(NETWORK_IO_NAME, {
-      description: "Bytes a server's connections read and wrote, counted when each closes.",
-      unit: 'By',
-      valueType: int,
-    }),
   };
 }
 
@@ -134,6 +126,16 @@ function sideInstruments(
     errors: meter.createCounter(rpcErrorsName(side), {
       description: `${side === 'server' ? 'Inbound' : 'Outbound'} RPCs that ended with a business error, an exception, a cancel or a timeout.`,
       unit: '{rpc}',
+      valueType: int,
+    }),
+    openConnections: meter.createUpDownCounter(openConnectionsName(side), {
+      description: `Connections a ${side === 'server' ? 'server holds' : 'client has'} open (ttstream and ping-pong).`,
+      unit: '{connection}',
+      valueType: int,
+    }),
+    networkIo: meter.createCounter(networkIoName(side), {
+      description: `Bytes a ${side}'s connections read and wrote, counted when each closes.`,
+      unit: 'By',
       valueType: int,
     }),
   };

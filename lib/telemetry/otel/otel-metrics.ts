@@ -64,7 +64,7 @@ export const OTHER_PEER_SERVICE = '_OTHER';
  * or `timeout`.
  */
 export const ATTR_TTSTREAM_OUTCOME = 'ttstream.outcome';
-/** `network.io.direction` of `ttstream.server.network.io`: `receive` or `transmit`. */
+/** `network.io.direction` of `ttstream.<side>.network.io`: `receive` or `transmit`. */
 export const ATTR_NETWORK_IO_DIRECTION = 'network.io.direction';
 
 // Metric points keep only low-cardinality RPC attributes: no peer address or port (a client's
@@ -88,7 +88,8 @@ const NO_ATTRIBUTES: Attributes = Object.freeze({});
  * OpenTelemetry metrics as a telemetry plug-in: per RPC, the duration (`rpc.server.duration` /
  * `rpc.client.duration` in ms, with the attributes Kitex's obs-opentelemetry gives them, so Go
  * and Node hops share one dashboard), messages per RPC, RPCs in progress and failures by code;
- * per server connection, the open count and bytes read and written.
+ * per connection (accepted by a server, opened by a client), the open count and bytes read and
+ * written.
  *
  * Without a `meterProvider` option it records to the global provider, looked up per RPC: until
  * an SDK registers one, `start` returns undefined and nothing is allocated.
@@ -169,18 +170,19 @@ function rpcObserver(
 
 function connectionObserver(
   instruments: RpcInstruments,
-  _event: ConnectionStart,
+  event: ConnectionStart,
 ): ConnectionObserver {
+  const side = event.side === 'client' ? instruments.client : instruments.server;
   // No peer attribute: one series per client address would grow without bound.
-  instruments.openConnections.add(1, NO_ATTRIBUTES);
+  side.openConnections.add(1, NO_ATTRIBUTES);
   let ended = false;
   return {
     end(stats) {
       if (ended) return;
       ended = true;
-      instruments.openConnections.add(-1, NO_ATTRIBUTES);
-      instruments.networkIo.add(stats.bytesIn, RECEIVE);
-      instruments.networkIo.add(stats.bytesOut, TRANSMIT);
+      side.openConnections.add(-1, NO_ATTRIBUTES);
+      side.networkIo.add(stats.bytesIn, RECEIVE);
+      side.networkIo.add(stats.bytesOut, TRANSMIT);
     },
   };
 }

@@ -12,12 +12,18 @@ import {
 import { EchoController } from '../../../sample/server/echo.controller.js';
 import { clientFor, request, type ServerApp, startServerApp } from './harness.js';
 
+/** 1 KB: bursts of these outrun the connection writer's 256 KiB high-water mark. */
+const KB = 'b'.repeat(1024);
+
 @Controller()
 class BurstController {
-  /** Emits `count` messages synchronously: an Observable cannot be paused. */
+  /**
+   * Emits 1,000 messages of 1 KB synchronously: an Observable cannot be paused. The writer takes
+   * its high-water mark (256 KiB) at once; the rest must queue, past `outboundHighWaterMark`.
+   */
   @StreamPattern('TestService.EchoServer')
   burst(): Observable<unknown> {
-    return range(0, 1000).pipe(map((index) => ({ message: 'b', index })));
+    return range(0, 1000).pipe(map((index) => ({ message: KB, index })));
   }
 }
 
@@ -39,7 +45,7 @@ describe('backpressure over loopback', () => {
     await burst.app.close();
   });
 
-  it('an AsyncIterable handler streams 10 000 messages, one per completed write', async () => {
+  it('a generator handler (the sample EchoServer) streams 10 000 messages, one per completed write', async () => {
     const n = await lastValueFrom(
       sampleClient.serverStream('TestService.EchoServer', request('many', 10_000)).pipe(count()),
     );
@@ -56,7 +62,8 @@ describe('backpressure over loopback', () => {
   });
 
   it('a request Observable that outruns the connection fails the call on the client (12005)', async () => {
-    const requests = range(0, 5000).pipe(map((i) => request(`m${i}`)));
+    // 5 MB emitted synchronously: past the writer's 256 KiB, 1,024 requests queue and then fail.
+    const requests = range(0, 5000).pipe(map((i) => request(`${i}:${KB}`)));
     const error = await lastValueFrom(sampleClient.bidiStream('TestService.Echo', requests)).catch(
       (e: unknown) => e,
     );

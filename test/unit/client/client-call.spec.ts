@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { finalize, lastValueFrom, of, Subject, toArray } from 'rxjs';
 import { callObservable, type CallStream } from '../../../lib/client/client-call.js';
+import { ACCEPTED } from '../../../lib/transport/index.js';
 
 /** A scripted stream: responses come from `responses`, sends are recorded. */
 function fakeStream(responses: unknown[], end: { error?: unknown } = {}) {
@@ -95,5 +96,136 @@ describe('callObservable', () => {
     requests.error(new Error('upstream failed'));
     await expect(done).rejects.toThrow('upstream failed');
     expect(log).toContain('cancel');
+  });
+
+  describe('without a promise per message', () => {
+    /**
+     * A stream whose sends the socket takes at once (`ACCEPTED`) unless `sendResult` says
+     * otherwise, whose receive side is scripted by `tryRecv`/`recv`; everything goes to `log`.
+     */
+    function syncStream(
+      options: {
+        sendResult?: (message: unknown) => Promise<void>;
+        tryRecv?: () => IteratorResult<unknown, undefined> | undefined;
+        recv?: () => Promise<IteratorResult<unknown, undefined>>;
+      } = {},
+    ) {
+      const log: string[] = [];
+      let ended = false;
+      const stream: CallStream = {
+        send: (m) => {
+          log.push(`send ${JSON.stringify(m)}`);
+          return options.sendResult?.(m) ?? ACCEPTED;
+        },
+        closeSend: () => {
+          log.push('closeSend');
+          return ACCEPTED;
+        },
+        recv: () => {
+          log.push('recv');
+          return options.recv?.() ?? new Promise(() => undefined);
+        },
+        ...(options.tryRecv === undefined ? {} : { tryRecv: options.tryRecv }),
+        cancel: () => {
+          log.push('cancel');
+          ended = true;
+        },
+        header: () => new Promise(() => undefined),
+        trailer: () => new Promise(() => undefined),
+        get isEnded() {
+          return ended;
+        },
+      };
+      return { stream, log };
+    }
+
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+    it('sends every request the socket takes at once synchronously on subscribe, then half-closes', () => {
+      const { stream, log } = syncStream();
+      const subscription = callObservable(() => stream, {
+        kind: 'many',
+        requests: of(1, 2, 3),
+      }).subscribe();
+      // No await: all three went out within subscribe().
+      expect(log).toEqual(['send 1', 'send 2', 'send 3', 'closeSend', 'recv']);
+      subscription.unsubscribe();
+    });
+
+    it('holds the next request until a send that waits has settled', async () => {
+      let release!: () => void;
+      const first = new Promise<void>((resolve) => (release = resolve));
+      const { stream, log } = syncStream({
+        sendResult: (m) => (m === 1 ? first : ACCEPTED),
+      });
+      const subscription = callObservable(() => stream, {
+        kind: 'many',
+        requests: of(1, 2, 3),
+      }).subscribe();
+      expect(log.filter((line) => line !== 'recv')).toEqual(['send 1']);
+      await turn();
+      await turn();
+      expect(log.filter((line) => line !== 'recv')).toEqual(['send 1']);
+      release();
+      await turn();
+      expect(log.filter((line) => line !== 'recv')).toEqual([
+        'send 1',
+        'send 2',
+        'send 3',
+        'closeSend',
+      ]);
+      subscription.unsubscribe();
+    });
+
+    it('a send that fails drops the queued requests and fails the call', async () => {
+      const failure = new Error('cannot encode');
+      const { stream, log } = syncStream({
+        sendResult: (m) => (m === 1 ? Promise.reject(failure) : ACCEPTED),
+      });
+      const error = await new Promise((resolve) => {
+        callObservable(() => stream, { kind: 'many', requests: of(1, 2, 3) }).subscribe({
+          error: resolve,
+        });
+      });
+      expect(error).toBe(failure);
+      expect(log).toContain('cancel');
+      expect(log).not.toContain('send 2');
+      expect(log).not.toContain('closeSend');
+    });
+
+    it('delivers messages already received synchronously, and only then waits on recv()', async () => {
+      const queued: IteratorResult<unknown, undefined>[] = [
+        { done: false, value: 'a' },
+        { done: false, value: 'b' },
+        { done: false, value: 'c' },
+      ];
+      let finish!: (result: IteratorResult<unknown, undefined>) => void;
+      const { stream, log } = syncStream({
+        tryRecv: () => {
+          log.push('tryRecv');
+          return queued.shift();
+        },
+        recv: () => new Promise((resolve) => (finish = resolve)),
+      });
+      let completed = false;
+      callObservable(() => stream, { kind: 'one', request: 'r' }).subscribe({
+        next: (value) => log.push(`next ${String(value)}`),
+        complete: () => (completed = true),
+      });
+      // All of this happened inside subscribe(), before any await.
+      expect(log.filter((line) => !line.startsWith('send') && line !== 'closeSend')).toEqual([
+        'tryRecv',
+        'next a',
+        'tryRecv',
+        'next b',
+        'tryRecv',
+        'next c',
+        'tryRecv',
+        'recv',
+      ]);
+      finish({ done: true, value: undefined });
+      await turn();
+      expect(completed).toBe(true);
+    });
   });
 });

@@ -84,6 +84,88 @@ describe('RecvBuffer', () => {
   });
 });
 
+describe('RecvBuffer.takeMapped (synchronous read)', () => {
+  const tag = (payload: Uint8Array | undefined) => (payload === undefined ? 'eof' : payload[0]);
+
+  it('maps a queued payload at once, in order, and leaves the rest queued', () => {
+    const buffer = new RecvBuffer();
+    buffer.push(Uint8Array.of(1));
+    buffer.push(Uint8Array.of(2));
+    expect(buffer.takeMapped(tag)).toBe(1);
+    expect(buffer.length).toBe(1);
+    expect(buffer.takeMapped(tag)).toBe(2);
+    expect(buffer.length).toBe(0);
+  });
+
+  it('returns undefined (map not called) when nothing is queued and the buffer is live', async () => {
+    const buffer = new RecvBuffer();
+    let calls = 0;
+    expect(buffer.takeMapped(() => ++calls)).toBeUndefined();
+    expect(calls).toBe(0);
+    // The payload that comes later still goes to nextMapped, not lost.
+    const later = buffer.nextMapped(tag);
+    buffer.push(Uint8Array.of(5));
+    expect(await later).toBe(5);
+  });
+
+  it('maps undefined at a clean EOF, after the queued payloads, every time', () => {
+    const buffer = new RecvBuffer();
+    buffer.push(Uint8Array.of(1));
+    buffer.end();
+    expect(buffer.takeMapped(tag)).toBe(1);
+    expect(buffer.takeMapped(tag)).toBe('eof');
+    expect(buffer.takeMapped(tag)).toBe('eof');
+  });
+
+  it('returns undefined when the buffer ended with an error (nextMapped rejects with it)', async () => {
+    const buffer = new RecvBuffer();
+    buffer.push(Uint8Array.of(1));
+    const error = new Error('reset');
+    buffer.end(error);
+    expect(buffer.takeMapped(tag)).toBe(1); // queued before the end: still handed out
+    let calls = 0;
+    expect(buffer.takeMapped(() => ++calls)).toBeUndefined();
+    expect(calls).toBe(0);
+    await expect(buffer.nextMapped(tag)).rejects.toBe(error);
+  });
+
+  it('throws what map throws (the payload is consumed)', () => {
+    const buffer = new RecvBuffer();
+    buffer.push(Uint8Array.of(1));
+    buffer.push(Uint8Array.of(2));
+    expect(() => {
+      buffer.takeMapped(() => {
+        throw new Error('bad payload');
+      });
+    }).toThrow('bad payload');
+    expect(buffer.takeMapped(tag)).toBe(2);
+  });
+
+  it('accounts bytes (bytes, onBytes) exactly as nextMapped does', async () => {
+    const deltas = { sync: [] as number[], async: [] as number[] };
+    const sync = new RecvBuffer({}, (delta) => deltas.sync.push(delta));
+    const viaPromise = new RecvBuffer({}, (delta) => deltas.async.push(delta));
+    for (const buffer of [sync, viaPromise]) {
+      buffer.push(bytes(10));
+      buffer.push(bytes(5));
+      buffer.push(bytes(7));
+    }
+    expect(sync.takeMapped(tag)).toBe(await viaPromise.nextMapped(tag));
+    expect(sync.bytes).toBe(viaPromise.bytes);
+    expect(sync.bytes).toBe(12 + 2 * RECV_MESSAGE_OVERHEAD);
+    expect(sync.takeMapped(tag)).toBe(await viaPromise.nextMapped(tag));
+    expect(sync.bytes).toBe(viaPromise.bytes);
+    expect(sync.bytes).toBe(7 + RECV_MESSAGE_OVERHEAD);
+    sync.end();
+    viaPromise.end();
+    expect(sync.takeMapped(tag)).toBe(await viaPromise.nextMapped(tag)); // the last payload
+    expect(sync.takeMapped(tag)).toBe('eof');
+    expect(sync.bytes).toBe(viaPromise.bytes);
+    expect(deltas.sync).toEqual(deltas.async);
+    expect(deltas.sync.reduce((a, b) => a + b, 0)).toBe(0);
+  });
+});
+
 describe('SendLimiter', () => {
   it('counts pending sends until they settle', async () => {
     const limiter = new SendLimiter({ maxMessages: 2, maxBytes: 100 });

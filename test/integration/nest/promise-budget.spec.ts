@@ -1,0 +1,113 @@
+/**
+ * Promise budgets of the stream hot paths, counted (never timed).
+ *
+ * Why: on Node 20, once an OpenTelemetry SDK is registered its AsyncLocalStorage context manager
+ * puts a hook on every promise the process creates (a promise_hook / async_hooks init per
+ * promise, plus context propagation at each `then`). `npm run bench:telemetry` showed that this
+ * per-promise cost, not the spans, was most of the tracing overhead: a stream that made ten
+ * promises per message lost far more throughput than one that made almost none. So the hot paths
+ * (writeResult, the pull of a `function*` handler, the client's sender and receive loop) skip
+ * the promise whenever the socket took a frame at once or a message was already received.
+ *
+ * The test counts promises created (async_hooks `init` of type PROMISE) while one workload runs,
+ * server and client in this process, and asserts a budget per message. It measures no time, so
+ * a loaded machine changes nothing but how long it takes. Figures when written: server streaming
+ * ~0.07 promises per message (10 before the change), bidi echo with one message in flight ~4 (8).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHook } from 'node:async_hooks';
+import { lastValueFrom, reduce, Subject } from 'rxjs';
+import { TTStreamClient } from '../../../lib/index.js';
+import { loadThriftIdl } from '../../../lib/idl/index.js';
+import { type Request, type Response } from '../../../sample/generated/echo.js';
+import { ECHO_IDL_FILE } from '../../../sample/package-root.js';
+import { type EchoServer, startEchoServer } from '../../../sample/server/create-echo-server.js';
+
+/** Promises created while `counting` is on. */
+const promises = { counting: false, count: 0 };
+const hook = createHook({
+  init(_id, type) {
+    if (type === 'PROMISE' && promises.counting) promises.count++;
+  },
+});
+
+/** Promises created per message while `workload` runs (it returns how many messages it moved). */
+async function promisesPerMessage(workload: () => Promise<number>): Promise<number> {
+  promises.count = 0;
+  promises.counting = true;
+  let messages: number;
+  try {
+    messages = await workload();
+  } finally {
+    promises.counting = false;
+  }
+  return promises.count / messages;
+}
+
+describe('promises per message on the stream hot paths (counted, not timed)', () => {
+  let server: EchoServer;
+  let client: TTStreamClient;
+
+  /** Server streaming: `count` EchoServer messages (a `function*` handler). */
+  const serverStream = (count: number) => () =>
+    lastValueFrom(
+      client
+        .serverStream<Request, Response>('TestService.EchoServer', {
+          message: 'budget',
+          userId: 1n,
+          count,
+        })
+        .pipe(reduce((seen) => seen + 1, 0)),
+    );
+
+  /** Bidi echo with one message in flight: the next request goes when the last answer came. */
+  const bidiEcho = (count: number) => () =>
+    new Promise<number>((resolve, reject) => {
+      const requests = new Subject<Request>();
+      const req: Request = { message: 'budget', userId: 1n, count: 0 };
+      let received = 0;
+      client.bidiStream<Request, Response>('TestService.Echo', requests).subscribe({
+        next: () => {
+          received++;
+          if (received < count) requests.next(req);
+          else requests.complete();
+        },
+        error: reject,
+        complete: () => {
+          resolve(received);
+        },
+      });
+      requests.next(req);
+    });
+
+  beforeAll(async () => {
+    server = await startEchoServer({ host: '127.0.0.1', port: 0 }, false);
+    client = new TTStreamClient({
+      idl: loadThriftIdl(ECHO_IDL_FILE),
+      host: '127.0.0.1',
+      port: server.port,
+      transportOptions: { poolSize: 1 },
+      telemetry: false,
+    });
+    // Warm up: the connection, the first calls' one-time set-up.
+    await serverStream(200)();
+    await bidiEcho(200)();
+    hook.enable();
+  });
+
+  afterAll(async () => {
+    hook.disable();
+    await client.close();
+    await server.app.close();
+  });
+
+  it('server streaming (EchoServer, a function* handler): fewer than 0.5 per message', async () => {
+    const perMessage = await promisesPerMessage(serverStream(20_000));
+    expect(perMessage).toBeLessThan(0.5);
+  });
+
+  it('bidi echo (Echo), one message in flight: at most 5 per message', async () => {
+    const perMessage = await promisesPerMessage(bidiEcho(5000));
+    expect(perMessage).toBeLessThanOrEqual(5);
+  });
+});
