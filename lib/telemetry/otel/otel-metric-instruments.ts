@@ -1,4 +1,11 @@
-import type { Counter, Histogram, Meter, UpDownCounter, ValueType } from '@opentelemetry/api';
+import type {
+  Counter,
+  Histogram,
+  Meter,
+  ObservableUpDownCounter,
+  UpDownCounter,
+  ValueType,
+} from '@opentelemetry/api';
 import { type RpcSide } from '../rpc-lifecycle.js';
 import { type OtelApi } from './load-otel-api.js';
 import { type SemconvMode } from './rpc-attributes.js';
@@ -50,7 +57,8 @@ export interface SideInstruments {
   readonly callDuration: Histogram | undefined;
   readonly requestsPerRpc: Histogram;
   readonly responsesPerRpc: Histogram;
-  readonly active: UpDownCounter;
+  /** Observed at collection (from the series table), not added to per RPC. */
+  readonly active: ObservableUpDownCounter;
   readonly errors: Counter;
   /** `ttstream.<side>.open_connections`. */
   readonly openConnections: UpDownCounter;
@@ -118,7 +126,7 @@ function sideInstruments(
       valueType: int,
       advice: { explicitBucketBoundaries: MESSAGE_COUNT_BUCKETS },
     }),
-    active: meter.createUpDownCounter(activeRpcsName(side), {
+    active: meter.createObservableUpDownCounter(activeRpcsName(side), {
       description: `${side === 'server' ? 'Inbound' : 'Outbound'} calls and streams in progress.`,
       unit: '{rpc}',
       valueType: int,

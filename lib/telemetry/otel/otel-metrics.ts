@@ -10,6 +10,7 @@ import {
 } from '../rpc-lifecycle.js';
 import { type OtelApi } from './load-otel-api.js';
 import { transitValue } from './metainfo-carrier.js';
+import { type RpcSeries, RpcSeriesTable } from './rpc-series.js';
 import {
   createRpcInstruments,
   METER_NAME,
@@ -104,26 +105,26 @@ export function otelMetrics(api: OtelApi, options: OtelMetricsOptions = {}): TTS
   const context: PointContext = { serviceName: options.serviceName, peers };
   const noopMeter = api.createNoopMeter();
   let provider: MeterProvider | undefined;
-  let instruments: RpcInstruments | undefined;
+  let current: Recording | undefined;
   // The API has no proxy meter provider: a meter got before the SDK registered stays a no-op.
   // So follow the global provider, making the instruments again when it changes.
-  const current = (): RpcInstruments | undefined => {
+  const recording = (): Recording | undefined => {
     const now = options.meterProvider ?? api.metrics.getMeterProvider();
     if (now !== provider) {
       provider = now;
       const meter = now.getMeter(METER_NAME);
-      instruments = meter === noopMeter ? undefined : createRpcInstruments(api, meter, semconv);
+      current = meter === noopMeter ? undefined : startRecording(api, meter, semconv, context);
     }
-    return instruments;
+    return current;
   };
   return {
     start(event) {
-      const found = current();
+      const found = recording();
       return found === undefined ? undefined : rpcObserver(found, event, context);
     },
     connection(event: ConnectionStart) {
-      const found = current();
-      return found === undefined ? undefined : connectionObserver(found, event);
+      const found = recording();
+      return found === undefined ? undefined : connectionObserver(found.instruments, event);
     },
   };
 }
@@ -134,38 +135,97 @@ interface PointContext {
   readonly peers: BoundedValues;
 }
 
-function rpcObserver(
-  instruments: RpcInstruments,
-  event: RpcStart,
+/** The instruments of one meter, and the RPC series each side has recorded to. */
+interface Recording {
+  readonly instruments: RpcInstruments;
+  readonly server: RpcSeriesTable;
+  readonly client: RpcSeriesTable;
+}
+
+function startRecording(
+  api: OtelApi,
+  meter: ReturnType<MeterProvider['getMeter']>,
+  semconv: SemconvMode,
   context: PointContext,
-): RpcObserver {
-  const side = event.side === 'server' ? instruments.server : instruments.client;
-  const { semconv } = instruments;
-  // The non-convention instruments use the attributes of the conventions in force (the old ones
-  // in `dup` mode, as dashboards have them).
-  const old = semconv === 'stable' ? undefined : pointAttributes(event, 'old', context);
-  const stable = semconv === 'old' ? undefined : pointAttributes(event, 'stable', context);
-  const common = old ?? stable ?? NO_ATTRIBUTES;
-  side.active.add(1, common);
+): Recording {
+  const instruments = createRpcInstruments(api, meter, semconv);
+  const build = (event: RpcStart) => ({
+    old: semconv === 'stable' ? undefined : pointAttributes(event, 'old', context),
+    stable: semconv === 'old' ? undefined : pointAttributes(event, 'stable', context),
+  });
+  const server = new RpcSeriesTable(build);
+  const client = new RpcSeriesTable(build);
+  // RPCs in progress are read from the tables when a reader collects, not added to per RPC.
+  instruments.server.active.addCallback((result) => {
+    server.report((value, attributes) => {
+      result.observe(value, attributes);
+    });
+  });
+  instruments.client.active.addCallback((result) => {
+    client.report((value, attributes) => {
+      result.observe(value, attributes);
+    });
+  });
+  return { instruments, server, client };
+}
+
+function rpcObserver(recording: Recording, event: RpcStart, context: PointContext): RpcObserver {
+  const server = event.side === 'server';
+  const side = server ? recording.instruments.server : recording.instruments.client;
+  const series = (server ? recording.server : recording.client).of(event, peerKey(event, context));
+  series.active++;
   let ended = false;
   return {
     end(outcome: RpcOutcome, stats: RpcEndStats) {
       if (ended) return;
       ended = true;
-      side.active.add(-1, common);
-      if (old !== undefined) {
-        side.duration?.record(stats.durationMs, {
-          ...old,
-          [ATTR_STATUS_CODE]: statusCodeName(outcome),
-        });
+      series.active--;
+      const { old, stable } = series;
+      if (old !== undefined && side.duration !== undefined) {
+        const status = statusCodeName(outcome);
+        side.duration.record(
+          stats.durationMs,
+          derived(series, status, () => ({ ...old, [ATTR_STATUS_CODE]: status })),
+        );
       }
-      if (stable !== undefined) {
-        side.callDuration?.record(stats.durationMs / 1000, stableOutcome(stable, outcome));
+      if (stable !== undefined && side.callDuration !== undefined) {
+        const status = responseStatusCode(outcome);
+        const type = isErrorOutcome(outcome) ? errorType(outcome, status) : '';
+        side.callDuration.record(
+          stats.durationMs / 1000,
+          derived(series, `${status}\u0000${type}`, () => stableOutcome(stable, outcome)),
+        );
       }
-      recordMessages(side, event, stats, common);
-      if (outcome.kind !== 'ok') side.errors.add(1, errorAttributes(common, outcome));
+      // Messages per RPC are those of streams: a unary or oneway call is 1 by definition.
+      if (event.kind !== 'unary' && event.kind !== 'oneway') {
+        recordMessages(side, server, stats, series.common);
+      }
+      if (outcome.kind !== 'ok') side.errors.add(1, errorAttributes(series.common, outcome));
     },
   };
+}
+
+/** Derived attribute sets kept per series (status codes, error types); more are not kept. */
+const MAX_DERIVED = 32;
+
+function derived(series: RpcSeries, key: string, make: () => Attributes): Attributes {
+  const found = series.derived.get(key);
+  if (found !== undefined) return found;
+  const made = make();
+  if (series.derived.size < MAX_DERIVED) series.derived.set(key, made);
+  return made;
+}
+
+/** The caller's identity as admitted (bounded) for metric points; '' on the client side. */
+function peerKey(event: RpcStart, context: PointContext): string {
+  if (event.side !== 'server') return '';
+  const peer = peerServiceAttributes((key) => transitValue(event.headers, key));
+  let key = '';
+  for (const name in peer) {
+    const value = peer[name];
+    if (typeof value === 'string') key += `${name}=${context.peers.admit(value)}\u0000`;
+  }
+  return key;
 }
 
 function connectionObserver(
@@ -231,11 +291,10 @@ function stableOutcome(attributes: Attributes, outcome: RpcOutcome): Attributes 
 
 function recordMessages(
   side: SideInstruments,
-  event: RpcStart,
+  server: boolean,
   stats: RpcEndStats,
   attributes: Attributes,
 ): void {
-  const server = event.side === 'server';
   side.requestsPerRpc.record(server ? stats.receivedMessages : stats.sentMessages, attributes);
   side.responsesPerRpc.record(server ? stats.sentMessages : stats.receivedMessages, attributes);
 }

@@ -145,8 +145,9 @@ describe('otelMetrics', () => {
       min: 7.5,
       max: 12.5,
     });
-    expect(got.histogram('rpc.server.requests_per_rpc')).toMatchObject({ count: 2, sum: 2 });
-    expect(got.histogram('rpc.server.responses_per_rpc')).toMatchObject({ count: 2, sum: 2 });
+    // Messages per RPC are those of streams: a unary call's are 1 by definition.
+    expect(got.names()).not.toContain('rpc.server.requests_per_rpc');
+    expect(got.names()).not.toContain('rpc.server.responses_per_rpc');
     expect(got.sum('ttstream.server.active_rpcs')).toBe(0);
     expect(got.names()).not.toContain('ttstream.server.errors');
     expect(got.names()).not.toContain('rpc.server.call.duration');
@@ -325,7 +326,7 @@ describe('otelMetrics', () => {
         },
       ]),
     );
-    expect(got.attributes('rpc.server.requests_per_rpc')[0]).toEqual({
+    expect(got.attributes('ttstream.server.active_rpcs')[0]).toEqual({
       'rpc.system.name': 'kitex',
       'rpc.method': 'TestService/EchoUnary',
     });
@@ -358,5 +359,59 @@ describe('otelMetrics', () => {
     expect(got.sum('ttstream.server.network.io', { 'network.io.direction': 'receive' })).toBe(105);
     expect(got.sum('ttstream.server.network.io', { 'network.io.direction': 'transmit' })).toBe(47);
     expect(got.metric('ttstream.server.network.io')?.descriptor.unit).toBe('By');
+  });
+});
+
+describe('otelMetrics per-RPC cost', () => {
+  afterEach(() => {
+    metrics.disable();
+  });
+
+  /** A provider whose synchronous instruments count their record/add calls. */
+  function countingProvider(inner: MeterProvider) {
+    const calls = { count: 0 };
+    const wrap = <T extends object>(instrument: T): T =>
+      new Proxy(instrument, {
+        get(target, key, receiver) {
+          const value: unknown = Reflect.get(target, key, receiver);
+          if ((key === 'record' || key === 'add') && typeof value === 'function') {
+            return (...args: unknown[]) => {
+              calls.count++;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return value;
+        },
+      });
+    const provider: MeterProvider = {
+      getMeter(name, version, options) {
+        const meter = inner.getMeter(name, version, options);
+        return new Proxy(meter, {
+          get(target, key, receiver) {
+            const value: unknown = Reflect.get(target, key, receiver);
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              const made: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+              return String(key).startsWith('createObservable') ? made : wrap(made as object);
+            };
+          },
+        });
+      },
+    };
+    return { provider, calls };
+  }
+
+  it('a unary call records its duration only; a stream adds its two message counts', async () => {
+    const { provider: inner, reader } = testMeterProvider();
+    const { provider, calls } = countingProvider(inner);
+    const plugin = otelMetrics(api, { meterProvider: provider, semconv: 'old' });
+    rpc(plugin, serverStart(), OK_OUTCOME, stats(1, 1, 1));
+    // RPCs in progress are observed at collection: no add at start or end.
+    expect(calls.count).toBe(1);
+    rpc(plugin, serverStart({ method: 'EchoServer', kind: 'server' }), OK_OUTCOME, stats(9, 1, 1));
+    expect(calls.count).toBe(4);
+    const got = await CollectedMetrics.of(reader);
+    expect(got.sum('ttstream.server.active_rpcs')).toBe(0);
+    expect(got.histogram('rpc.server.responses_per_rpc')).toMatchObject({ count: 1, sum: 9 });
   });
 });
