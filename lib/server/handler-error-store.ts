@@ -1,4 +1,6 @@
 import { ApplicationException, TApplicationExceptionType } from '../errors/index.js';
+import { type RpcOutcome } from '../telemetry/rpc-lifecycle.js';
+import { outcomeOfError } from '../telemetry/rpc-outcome.js';
 
 /**
  * The original error a handler (or a pipe or method interceptor) failed with, keyed by the
@@ -41,8 +43,8 @@ const reported = new WeakMap<object, unknown>();
 
 /**
  * Telemetry reports `failure` (`biz error: <message>`, an ApplicationException made of a
- * handler's plain error) as `original`, the error the handler threw, so that a span shows that
- * error's type and message rather than the translation (or Nest's `Internal server error`).
+ * handler's plain error) with `original`, the error the handler threw: see
+ * {@link reportedOutcome}.
  * @internal
  */
 export function reportFailureAs(failure: unknown, original: unknown): void {
@@ -54,9 +56,24 @@ export function reportFailureAs(failure: unknown, original: unknown): void {
   }
 }
 
-/** What telemetry reports for `error`: its original per {@link reportFailureAs}, else itself. @internal */
-export function reportedError(error: unknown): unknown {
-  return typeof error === 'object' && error !== null && reported.has(error)
-    ? reported.get(error)
-    : error;
+/**
+ * The outcome telemetry reports for a call that failed with `error`. For the translation of a
+ * handler's own error it reads as a Kitex server's span does (fixtures D32): the status
+ * `biz error: <the handler's message>` with the translation's code, and the handler's error
+ * itself (its class, message and stack) as the exception, also when Nest's default filter sent
+ * the client `Internal server error`.
+ * @internal
+ */
+export function reportedOutcome(error: unknown): RpcOutcome {
+  const outcome = outcomeOfError(error);
+  if (outcome.kind !== 'exception' || typeof error !== 'object' || error === null) return outcome;
+  if (!reported.has(error)) return outcome;
+  const original = reported.get(error);
+  const text = original instanceof Error ? original.message : String(original);
+  return {
+    ...outcome,
+    type: original instanceof Error ? original.name : typeof original,
+    message: `biz error: ${text}`,
+    error: original,
+  };
 }

@@ -1,7 +1,7 @@
 import { type RpcKind, type RpcObserver, type RpcOutcome } from '../telemetry/rpc-lifecycle.js';
-import { OK_OUTCOME, outcomeOfError } from '../telemetry/rpc-outcome.js';
+import { OK_OUTCOME } from '../telemetry/rpc-outcome.js';
 import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
-import { reportedError } from './handler-error-store.js';
+import { reportedOutcome } from './handler-error-store.js';
 import { type ServerCall } from './server-call.js';
 
 /**
@@ -61,7 +61,7 @@ export async function serveObserved(
   try {
     await (observer.run === undefined ? serve(observed) : observer.run(() => serve(observed)));
   } catch (error) {
-    end(outcomeOfError(reportedError(error)));
+    end(reportedOutcome(error));
     throw error;
   }
   end(OK_OUTCOME);

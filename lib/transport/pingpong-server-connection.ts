@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { HEADER_CONNECTION_RESET } from '../protocol/header-keys.js';
+import { PingPongDecodeError } from '../protocol/pingpong-decode-error.js';
 import { PingPongDecoder, type PingPongMessage } from '../protocol/pingpong-decoder.js';
 import { encodePingPong, type PingPongInit } from '../protocol/pingpong-encoder.js';
 import { carriesHeaders } from '../protocol/pingpong-shape.js';
@@ -76,6 +77,8 @@ export class PingPongServerConnection {
   private ending = false;
   /** The peer has half-closed: the requests already read are still answered. */
   private peerEnded = false;
+  /** Bad bytes came after good requests: those are answered, nothing more is read. */
+  private readFailed = false;
   /** Shutdown: every reply carries `crrst`, and the connection ends once it has no call. */
   private draining = false;
   private closeError: unknown;
@@ -173,13 +176,25 @@ export class PingPongServerConnection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.ending) return;
+    if (this.ending || this.readFailed) return;
     let messages: PingPongMessage[];
     try {
       messages = this.decoder.push(chunk);
     } catch (error) {
       debug('ping-pong: bad bytes, closing connection: %s', String(error));
-      this.destroy(error);
+      const before = error instanceof PingPongDecodeError ? error.messagesBefore : [];
+      if (before.length === 0) {
+        this.destroy(error);
+        return;
+      }
+      // Kitex reads one request at a time, so it answers the requests before the bad bytes and
+      // only then fails the read: answer them too, then close once their replies are written.
+      this.closeError ??= error;
+      this.readFailed = true;
+      this.deadline.stop();
+      this.socket.pause();
+      this.waiting.push(...before);
+      this.startWaiting();
       return;
     }
     this.deadline.onData(this.decoder.midMessage, messages.length > 0);
@@ -247,6 +262,7 @@ export class PingPongServerConnection {
   }
 
   private updatePause(): void {
+    if (this.readFailed) return; // paused for good
     const pause =
       this.callsInFlight >= this.options.maxCallsInFlight ||
       this.socket.writableLength > this.options.writeHighWaterMark;
@@ -262,10 +278,15 @@ export class PingPongServerConnection {
   }
 
   private endWhenIdle(): void {
-    const done = this.draining || this.ending || this.peerEnded;
+    const done = this.draining || this.ending || this.peerEnded || this.readFailed;
     if (done && this.callsInFlight === 0 && !this.socket.destroyed) {
       this.ending = true;
-      this.socket.end();
+      if (!this.readFailed) {
+        this.socket.end();
+        return;
+      }
+      // Nothing more is read from this peer (its bytes are bad): close once the replies are out.
+      this.socket.end(() => this.socket.destroy());
     }
   }
 

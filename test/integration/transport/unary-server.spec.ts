@@ -17,6 +17,8 @@ import { EchoException } from '../../../sample/generated/echo.js';
 import { call, registerEcho } from '../../helpers/echo-service.js';
 import { headerFrame } from '../../helpers/frames.js';
 import {
+  encodeRequest,
+  parseReply,
   PingPongPeer,
   reqArgs,
   unaryMethod,
@@ -398,6 +400,40 @@ describe('unary and oneway calls served by TTStreamServerTransport', () => {
     expect(p.replies).toHaveLength(1);
     const q = await peer();
     expect((await q.call(echo('buffered', 2, 'next'))).seqId).toBe(2);
+  });
+
+  it('requests before bad bytes in the same chunk are answered in order, then closed (as Kitex)', async () => {
+    await start();
+    for (const shape of ['ttheader', 'framed'] as const) {
+      const p = await peer();
+      // One write: two requests (the first slow), then bytes that are no message at all.
+      p.sendBytes(
+        Buffer.concat([
+          encodeRequest(echo(shape, 1, 'sleep:50')),
+          encodeRequest(echo(shape, 2, 'fast')),
+          Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+        ]),
+      );
+      await p.waitClosed();
+      const replies = p.replies.map(parseReply);
+      expect(replies.map((r) => r.seqId)).toEqual([1, 2]);
+      expect(replies[1]?.result).toEqual({ success: { message: 'fast', index: 2 } });
+    }
+  });
+
+  it('a peer that keeps sending bad bytes after good requests is still closed', async () => {
+    await start();
+    const p = await peer();
+    p.sendBytes(
+      Buffer.concat([encodeRequest(echo('framed', 1, 'sleep:30')), Buffer.alloc(64, 0xff)]),
+    );
+    // Nothing more is read from it: the connection closes once the reply is out.
+    for (let i = 0; i < 20 && !p.closed; i++) {
+      p.sendBytes(Buffer.alloc(16 * 1024, 0xff));
+      await sleep(5);
+    }
+    await p.waitClosed();
+    expect(p.replies.map(parseReply).map((r) => r.seqId)).toEqual([1]);
   });
 
   it('a TTHeader request over maxHeaderKeys closes the connection', async () => {
