@@ -4,7 +4,7 @@ import { FrameType } from '../protocol/frame-type.js';
 import { HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
 import { IntHeaderKey } from '../protocol/int-header-key.js';
 import type { MessageCodec } from '../thrift/message-codec.js';
-import { streamTimeoutError } from './cancel-errors.js';
+import { handlerReturnedError, streamTimeoutError } from './cancel-errors.js';
 import { exceptionPayload, trailerFromError } from './error-to-trailer.js';
 import { headersToMetainfo, type Metainfo } from '../protocol/metainfo.js';
 import { outFrame } from './out-frame.js';
@@ -365,9 +365,7 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
   finish(error: unknown): void {
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
-    const returned = new TTStreamError(TTStreamErrorCode.CanceledByHandlerReturn, {
-      side: 'server',
-    });
+    const returned = handlerReturnedError();
     if (this.state.apply('handlerReturn') !== undefined) this.writeEnd(error);
     this.end(returned, false);
   }
