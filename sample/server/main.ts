@@ -8,7 +8,6 @@ import {
 } from './create-echo-server.js';
 
 const server = await startEchoServer(serverAddressFromEnv(), undefined, transportOptionsFromEnv());
-console.log(`TestService listening on ${server.host}:${server.port} (Ctrl-C to stop)`);
 
 let stopping = false;
 const stop = (signal: string): void => {
@@ -32,3 +31,6 @@ process.on('SIGINT', () => {
 process.on('SIGTERM', () => {
   stop('SIGTERM');
 });
+// Announced only once the handlers are in place: whoever waits for this line (a supervisor, the
+// tests) may signal at once, and a signal before them would kill the process without a close.
+console.log(`TestService listening on ${server.host}:${server.port} (Ctrl-C to stop)`);

@@ -120,7 +120,6 @@ async function runPrimary(): Promise<void> {
   const registry = endpoint === undefined ? undefined : new EtcdRegistry({ endpoints: [endpoint] });
   const info: RegistryInfo = { serviceName: SERVICE, host: HOST, port };
   await registry?.register(info);
-  console.log(`cluster listening on ${HOST}:${port} workers ${[...ready.keys()].join(',')}`);
 
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -153,6 +152,8 @@ async function runPrimary(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
+  // Announced once the handlers are in place: the test may send SIGTERM as soon as it reads it.
+  console.log(`cluster listening on ${HOST}:${port} workers ${[...ready.keys()].join(',')}`);
 }
 
 if (cluster.isPrimary) {
