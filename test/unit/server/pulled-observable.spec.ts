@@ -24,38 +24,50 @@ describe('pulledObservable', () => {
     expect(pulled).toBe(5);
   });
 
-  it('lets the event loop turn while a fast generator is pulled (other sockets get served)', async () => {
-    const total = 10_000;
-    let pulled = 0;
-    async function* fast() {
-      for (let i = 0; i < total; i++) {
-        pulled++;
-        yield i;
+  it.each([
+    ['an async generator', 'async'],
+    ['a function* generator', 'sync'],
+  ] as const)(
+    'lets the event loop turn while %s is pulled fast (other sockets get served)',
+    async (_name, kind) => {
+      const total = 10_000;
+      const counter = { pulled: 0 };
+      async function* fastAsync() {
+        for (let i = 0; i < total; i++) {
+          counter.pulled++;
+          yield i;
+        }
       }
-    }
-    // A pacing whose writes are always done: the pull never waits on I/O, only on microtasks.
-    const pacing = new OutboundPressure(1);
-    let pulledWhenTheLoopTurned = -1;
-    setImmediate(() => {
-      pulledWhenTheLoopTurned = pulled;
-    });
-    const count = await new Promise<number>((resolve, reject) => {
-      let seen = 0;
-      pulledObservable(fast(), pacing).subscribe({
-        next: () => {
-          seen++;
-        },
-        error: reject,
-        complete: () => {
-          resolve(seen);
-        },
+      function* fastSync() {
+        for (let i = 0; i < total; i++) {
+          counter.pulled++;
+          yield i;
+        }
+      }
+      // A pacing whose writes are always done: the pull never waits on I/O.
+      const pacing = new OutboundPressure(1);
+      let pulledWhenTheLoopTurned = -1;
+      setImmediate(() => {
+        pulledWhenTheLoopTurned = counter.pulled;
       });
-    });
-    expect(count).toBe(total);
-    // Without the yield the whole generator ran before the immediate callback.
-    expect(pulledWhenTheLoopTurned).toBeGreaterThan(0);
-    expect(pulledWhenTheLoopTurned).toBeLessThanOrEqual(128);
-  });
+      const count = await new Promise<number>((resolve, reject) => {
+        let seen = 0;
+        pulledObservable<number>(kind === 'async' ? fastAsync() : fastSync(), pacing).subscribe({
+          next: () => {
+            seen++;
+          },
+          error: reject,
+          complete: () => {
+            resolve(seen);
+          },
+        });
+      });
+      expect(count).toBe(total);
+      // Without the yield the whole generator ran before the immediate callback.
+      expect(pulledWhenTheLoopTurned).toBeGreaterThan(0);
+      expect(pulledWhenTheLoopTurned).toBeLessThanOrEqual(128);
+    },
+  );
 
   it('calls return() on the generator when unsubscribed (its finally runs)', async () => {
     const state = { finished: false };
@@ -126,38 +138,6 @@ describe('pulledObservable with a function* generator', () => {
     pacing.remove();
     await nextTurn();
     expect(completed).toBe(true);
-  });
-
-  it('lets the event loop turn within 128 pulls of a fast generator', async () => {
-    const total = 10_000;
-    let pulled = 0;
-    function* fast() {
-      for (let i = 0; i < total; i++) {
-        pulled++;
-        yield i;
-      }
-    }
-    const pacing = new OutboundPressure(1);
-    let pulledWhenTheLoopTurned = -1;
-    setImmediate(() => {
-      pulledWhenTheLoopTurned = pulled;
-    });
-    const count = await new Promise<number>((resolve, reject) => {
-      let seen = 0;
-      pulledObservable(fast(), pacing).subscribe({
-        next: () => {
-          seen++;
-        },
-        error: reject,
-        complete: () => {
-          resolve(seen);
-        },
-      });
-    });
-    expect(count).toBe(total);
-    // A synchronous pull without a turn would have run all 10,000 before the immediate.
-    expect(pulledWhenTheLoopTurned).toBeGreaterThan(0);
-    expect(pulledWhenTheLoopTurned).toBeLessThanOrEqual(128);
   });
 
   it("unsubscribing runs the generator's finally and stops pulling", async () => {
