@@ -10,18 +10,28 @@ import {
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('pulledObservable', () => {
-  it('pulls an async generator in order, one message at a time', async () => {
-    let pulled = 0;
-    async function* numbers() {
+  it.each([
+    ['an async generator', 'async'],
+    ['a function* generator', 'sync'],
+  ] as const)('pulls %s in order, one message at a time', async (_name, kind) => {
+    const counter = { pulled: 0 };
+    async function* numbersAsync() {
       for (let i = 0; i < 5; i++) {
-        pulled++;
+        counter.pulled++;
         yield i;
       }
     }
-    expect(await lastValueFrom(pulledObservable(numbers()).pipe(toArray()))).toEqual([
+    function* numbersSync() {
+      for (let i = 0; i < 5; i++) {
+        counter.pulled++;
+        yield i;
+      }
+    }
+    const source = kind === 'async' ? numbersAsync() : numbersSync();
+    expect(await lastValueFrom(pulledObservable<number>(source).pipe(toArray()))).toEqual([
       0, 1, 2, 3, 4,
     ]);
-    expect(pulled).toBe(5);
+    expect(counter.pulled).toBe(5);
   });
 
   it.each([
@@ -89,20 +99,6 @@ describe('pulledObservable', () => {
 });
 
 describe('pulledObservable with a function* generator', () => {
-  it('pulls a generator in order', async () => {
-    let pulled = 0;
-    function* numbers() {
-      for (let i = 0; i < 5; i++) {
-        pulled++;
-        yield i;
-      }
-    }
-    expect(await lastValueFrom(pulledObservable(numbers()).pipe(toArray()))).toEqual([
-      0, 1, 2, 3, 4,
-    ]);
-    expect(pulled).toBe(5);
-  });
-
   it('does not advance the generator while a write is pending; resumes after it', async () => {
     let pulled = 0;
     function* numbers() {
