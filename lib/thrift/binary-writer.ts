@@ -1,3 +1,4 @@
+import { copyOut } from './byte-slab.js';
 import { encodeUtf8 } from '../protocol/utf8.js';
 
 /**
@@ -27,9 +28,9 @@ export class BinaryWriter {
     }
   }
 
-  /** A copy of the bytes written since the last reset. */
+  /** A copy of the bytes written since the last reset (small ones share a slab). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return copyOut(this.buf, this.pos);
   }
 
   private grow(needed: number): void {
