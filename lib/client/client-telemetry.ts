@@ -1,5 +1,4 @@
 import { type TTStreamLog } from '../logging/ttstream-logger.js';
-import { observeConnection } from '../server/observed-connection.js';
 import { type TTStreamIdlLike } from '../server/idl-descriptor.js';
 import { goPackageName } from '../telemetry/go-package-name.js';
 import { resolveTelemetry } from '../telemetry/telemetry-hub.js';
@@ -26,17 +25,4 @@ export function createClientTelemetry(
       shared: { peer, idlPackage: goPackageName(idl), localService: options.serviceName },
     }
   );
-}
-
-/**
- * Reports a connection the client opened (a transport's `connect` event: streaming or
- * ping-pong, to any instance) to the plug-ins that watch connections, and its close with the
- * bytes it read and wrote, as the server reports the ones it accepts.
- * @internal
- */
-export function observeClientConnection(
-  telemetry: ClientTelemetry | undefined,
-  socket: unknown,
-): void {
-  observeConnection(telemetry?.hub, socket, 'client');
 }

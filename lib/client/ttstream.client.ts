@@ -26,7 +26,8 @@ import { type BalancedStreamTransport } from './balanced-stream-transport.js';
 import * as discovery from './discovery-transports.js';
 import { createServiceStub } from './service-stub.js';
 import { splitPattern } from './method-pattern.js';
-import { createClientTelemetry, observeClientConnection } from './client-telemetry.js';
+import { createClientTelemetry } from './client-telemetry.js';
+import { observeConnection } from '../server/observed-connection.js';
 import {
   type ClientCallTap,
   type ClientTelemetry,
@@ -433,7 +434,8 @@ export class TTStreamClient extends ClientProxy {
       'target' in transport ? `service '${transport.service}'` : formatAddress(transport.address);
     // A dial still under way when close() ran must not flip the status back.
     (transport as TTStreamClientTransport).on('connect', (socket) => {
-      observeClientConnection(this.telemetry, socket);
+      // Reported as the server reports the connections it accepts.
+      observeConnection(this.telemetry?.hub, socket, 'client');
       if (isCurrent()) this._status$.next('connected');
     });
     (transport as TTStreamClientTransport).on('error', (error) => {

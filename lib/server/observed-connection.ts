@@ -1,3 +1,4 @@
+import { formatAddress } from '../transport/index.js';
 import { type RpcSide } from '../telemetry/rpc-lifecycle.js';
 import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
 
@@ -23,11 +24,9 @@ export function observeConnection(
   if (hub?.connection === undefined || !isSocketLike(socket)) return;
   const { remoteAddress, remotePort } = socket;
   const peer =
-    remoteAddress === undefined
-      ? undefined
-      : remoteAddress.includes(':')
-        ? `[${remoteAddress}]:${String(remotePort)}`
-        : `${remoteAddress}:${String(remotePort)}`;
+    remoteAddress === undefined || remotePort === undefined
+      ? remoteAddress
+      : formatAddress({ host: remoteAddress, port: remotePort });
   const observer = hub.connection({ side, peer });
   if (observer === undefined) return;
   socket.once('close', () => {

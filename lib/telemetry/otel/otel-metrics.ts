@@ -156,16 +156,16 @@ function startRecording(
   const server = new RpcSeriesTable(build);
   const client = new RpcSeriesTable(build);
   // RPCs in progress are read from the tables when a reader collects, not added to per RPC.
-  instruments.server.active.addCallback((result) => {
-    server.report((value, attributes) => {
-      result.observe(value, attributes);
+  for (const [side, table] of [
+    [instruments.server, server],
+    [instruments.client, client],
+  ] as const) {
+    side.active.addCallback((result) => {
+      table.report((value, attributes) => {
+        result.observe(value, attributes);
+      });
     });
-  });
-  instruments.client.active.addCallback((result) => {
-    client.report((value, attributes) => {
-      result.observe(value, attributes);
-    });
-  });
+  }
   return { instruments, server, client };
 }
 
