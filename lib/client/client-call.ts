@@ -2,6 +2,7 @@ import { isObservable, Observable, of, type Subscription } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { ACCEPTED } from '../transport/index.js';
 import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
+import { isAsyncIterable } from '../server/pulled-observable.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 
 /**
@@ -43,14 +44,6 @@ export function streamInput(descriptor: TTStreamMethodLike, data: unknown): Call
   if (isObservable(data) || isAsyncIterable(data)) return { kind: 'many', requests: data };
   const streaming = descriptor.mode === 'client' || descriptor.mode === 'bidirectional';
   return streaming ? { kind: 'many', requests: of(data) } : { kind: 'one', request: data };
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
-  );
 }
 
 /**
