@@ -14,19 +14,22 @@
 //                the plug-in's own cost
 // Workloads: bidi echo (Echo, one message in flight per stream), server streaming (EchoServer,
 // long streams), and short server streams (per-stream costs: spans, metric points).
-// Each workload runs WARMUP untimed rounds, then ROUNDS timed rounds. A round runs every case in
-// turn, each round starting one case later (a b c d e, b c d e a, ...), so that load from other
-// processes hits all alike. Printed per case: the medians, and the median over rounds of its
-// ratio to (a) in the same round (steadier than a ratio of medians when the load drifts).
-// Throughput is client-observed msgs/s; µs CPU/msg is server + client process CPU time per
-// message, which other load on the machine affects less. Run with `npm run bench:telemetry`.
-// Env: BENCH_ROUNDS (default 9), BENCH_WARMUP (default 2), BENCH_SCALE (multiplies the message
-// counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only and (g) metrics only, each with the SDK
-// of (c)).
+// The run is EPOCHS epochs; each starts fresh children for every case, and in each, every workload
+// runs WARMUP untimed rounds, then ROUNDS timed rounds. Fresh children per epoch because a child
+// pair keeps its own luck for its whole life (JIT and GC state, how the echo traffic batches): two
+// identical pairs of children, interleaved for 21 rounds, differed by up to 12% in median msgs/s.
+// A round runs every case in turn, each round starting one case later (a b c d e, b c d e a, ...),
+// so that load from other processes hits all alike. Printed per case: the medians, and the median
+// over all rounds of its ratio to (a) in the same round (steadier than a ratio of medians when the
+// load drifts), with the quartiles of those ratios. Throughput is client-observed msgs/s; µs
+// CPU/msg is server + client process CPU time per message. Run with `npm run bench:telemetry`.
+// Env: BENCH_EPOCHS (default 3), BENCH_ROUNDS (per epoch, default 7), BENCH_WARMUP (default 3),
+// BENCH_SCALE (multiplies the message counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only
+// and (g) metrics only, each with the SDK of (c)).
 import { type ChildProcess, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { int, median, printColumns } from './support/report.js';
+import { int, median, printColumns, quantile } from './support/report.js';
 import {
   MESSAGE_BYTES,
   type PeerCommand,
@@ -39,8 +42,9 @@ import {
   type WorkloadResult,
 } from './support/telemetry-protocol.js';
 
-const ROUNDS = positive('BENCH_ROUNDS', 9);
-const WARMUP = positive('BENCH_WARMUP', 2);
+const EPOCHS = positive('BENCH_EPOCHS', 3);
+const ROUNDS = positive('BENCH_ROUNDS', 7);
+const WARMUP = positive('BENCH_WARMUP', 3);
 const SCALE = positive('BENCH_SCALE', 1);
 /** Longest any single step (start, one run, stats) may take. */
 const STEP_TIMEOUT_MS = 120_000;
@@ -237,14 +241,8 @@ async function timedRun(pair: Pair, workload: Workload): Promise<Timed> {
 /** All timed runs of one workload, by case, round i of each case side by side. */
 type Runs = Readonly<Record<TelemetryCase, readonly Timed[]>>;
 
-async function measure(
-  pairs: Readonly<Record<TelemetryCase, Pair>>,
-  workload: Workload,
-): Promise<Runs> {
-  for (let i = 0; i < WARMUP; i++) {
-    for (const kind of CASES) await pairs[kind].client.run(workload);
-  }
-  const runs: Record<TelemetryCase, Timed[]> = {
+function noRuns(): Record<TelemetryCase, Timed[]> {
+  return {
     off: [],
     api: [],
     sdk: [],
@@ -253,6 +251,17 @@ async function measure(
     'sdk-traces': [],
     'sdk-metrics': [],
   };
+}
+
+/** Runs one epoch of `workload` on `pairs`, adding its timed rounds to `runs`. */
+async function measure(
+  pairs: Readonly<Record<TelemetryCase, Pair>>,
+  workload: Workload,
+  runs: Record<TelemetryCase, Timed[]>,
+): Promise<void> {
+  for (let i = 0; i < WARMUP; i++) {
+    for (const kind of CASES) await pairs[kind].client.run(workload);
+  }
   for (let i = 0; i < ROUNDS; i++) {
     // Each round starts one case later (a b c d e, b c d e a, ...): no case always runs first.
     const order = CASES.map((_, j) => CASES[(i + j) % CASES.length]);
@@ -260,7 +269,17 @@ async function measure(
       if (kind !== undefined) runs[kind].push(await timedRun(pairs[kind], workload));
     }
   }
-  return runs;
+}
+
+/** `kind`'s figure divided by `base`'s in the same round, for every round. */
+function roundRatios(
+  runs: Runs,
+  kind: TelemetryCase,
+  base: TelemetryCase,
+  figure: (t: Timed) => number,
+): number[] {
+  const bases = runs[base];
+  return runs[kind].map((t, i) => figure(t) / figure(bases[i] ?? t));
 }
 
 /** The median over rounds of `kind`'s figure divided by `base`'s in the same round. */
@@ -270,8 +289,13 @@ function roundRatio(
   base: TelemetryCase,
   figure: (t: Timed) => number,
 ): number {
-  const bases = runs[base];
-  return median(runs[kind].map((t, i) => figure(t) / figure(bases[i] ?? t)));
+  return median(roundRatios(runs, kind, base, figure));
+}
+
+/** The quartiles of the per-round msgs/s ratios, as `(q1-q3)`. */
+function quartiles(runs: Runs, kind: TelemetryCase, base: TelemetryCase): string {
+  const ratios = roundRatios(runs, kind, base, msgsPerSec);
+  return `(${quantile(ratios, 0.25).toFixed(2)}-${quantile(ratios, 0.75).toFixed(2)})`;
 }
 
 const msgsPerSec = (t: Timed): number => t.msgsPerSec;
@@ -280,13 +304,13 @@ const cpuPerMsg = (t: Timed): number => t.cpuUsPerMsg;
 const ratio = (n: number): string => `${n.toFixed(2)}x`;
 
 /**
- * What "within noise" means here: half the spread, (max - min) / 2, of the per-round msgs/s
- * ratios of (b) to (a). (b) runs the code of (a) but for one lookup per call, so how far their
- * ratio moves from round to round is how far the machine's load moves a ratio.
+ * What "within noise" means here: the larger distance from 1 of the quartiles of the per-round
+ * msgs/s ratios of (b) to (a). (b) runs the code of (a) but for one lookup per call, so how far
+ * their ratio moves from round to round is how far the machine's load moves a ratio.
  */
 function noise(runs: Runs): number {
-  const ratios = runs.api.map((t, i) => t.msgsPerSec / (runs.off[i]?.msgsPerSec ?? t.msgsPerSec));
-  return (Math.max(...ratios) - Math.min(...ratios)) / 2;
+  const ratios = roundRatios(runs, 'api', 'off', msgsPerSec);
+  return Math.max(Math.abs(1 - quantile(ratios, 0.25)), Math.abs(quantile(ratios, 0.75) - 1));
 }
 
 function printWorkload(label: string, seconds: number, runs: Runs): void {
@@ -313,56 +337,95 @@ function printWorkload(label: string, seconds: number, runs: Runs): void {
   }
 }
 
-async function bench(pairs: Readonly<Record<TelemetryCase, Pair>>): Promise<void> {
-  const targets: string[][] = [];
-  for (const { label, workload } of WORKLOADS) {
-    const started = Date.now();
-    const runs = await measure(pairs, workload);
-    printWorkload(label, (Date.now() - started) / 1000, runs);
-    const sdk = roundRatio(runs, 'sdk', 'off', msgsPerSec);
-    const absent = roundRatio(runs, 'absent', 'off', msgsPerSec);
-    const within = noise(runs);
-    targets.push(
-      [
-        `${label}: (c) >= 0.85x (a)`,
-        ratio(sdk),
-        ratio(1 / roundRatio(runs, 'sdk', 'off', cpuPerMsg)),
-        sdk >= 0.85 ? 'PASS' : 'MISS',
-      ],
-      [
-        `${label}: (d) = (a) ± ${(within * 100).toFixed(0)}% (noise: (b)/(a) spread)`,
-        ratio(absent),
-        ratio(1 / roundRatio(runs, 'absent', 'off', cpuPerMsg)),
-        Math.abs(1 - absent) <= within ? 'PASS' : 'MISS',
-      ],
-      [
-        `${label}: (c) vs (e), the plug-in's own cost (info)`,
-        ratio(roundRatio(runs, 'sdk', 'sdk-off', msgsPerSec)),
-        ratio(1 / roundRatio(runs, 'sdk', 'sdk-off', cpuPerMsg)),
-        '',
-      ],
-    );
-  }
+/** What the children of the last epoch loaded and recorded: checked, and printed at the end. */
+async function checkChildren(pairs: Readonly<Record<TelemetryCase, Pair>>): Promise<string> {
   const absent = await Promise.all([pairs.absent.server.stats(), pairs.absent.client.stats()]);
-  process.stdout.write(
-    `\nCase (d) modules loaded from @opentelemetry/*: server ${absent[0].otelModules}, ` +
-      `client ${absent[1].otelModules}; case (b): server ` +
-      `${(await pairs.api.server.stats()).otelModules}\n`,
-  );
   if (absent.some((s) => s.otelModules > 0)) {
     throw new Error('case (d) loaded @opentelemetry modules: it did not take the absent path');
   }
   const recorded = await Promise.all([pairs.sdk.server.stats(), pairs.sdk.client.stats()]);
-  process.stdout.write(
+  return (
+    `\nCase (d) modules loaded from @opentelemetry/*: server ${absent[0].otelModules}, ` +
+    `client ${absent[1].otelModules}; case (b): server ` +
+    `${(await pairs.api.server.stats()).otelModules}\n` +
     `Case (c) metrics exported: server ${recorded[0].recorded.metrics.join(', ') || 'none'}; ` +
-      `client ${recorded[1].recorded.metrics.join(', ') || 'none'}\n`,
+    `client ${recorded[1].recorded.metrics.join(', ') || 'none'}\n`
   );
+}
+
+/** Starts a server and a client child for every case (each added to `started` at once). */
+async function startPairs(started: Peer[]): Promise<Record<TelemetryCase, Pair>> {
+  const pairs = {} as Record<TelemetryCase, Pair>;
+  for (const kind of CASES) {
+    const server = await Peer.start(kind, ['server', kind]);
+    started.push(server);
+    const client = await Peer.start(kind, ['client', kind, String(server.port)]);
+    started.push(client);
+    pairs[kind] = { server, client };
+  }
+  return pairs;
+}
+
+async function bench(started: Peer[], stopAll: () => Promise<void>): Promise<void> {
+  const runs = WORKLOADS.map(noRuns);
+  const seconds = WORKLOADS.map(() => 0);
+  let children = '';
+  for (let epoch = 0; epoch < EPOCHS; epoch++) {
+    const pairs = await startPairs(started);
+    for (const [w, { workload }] of WORKLOADS.entries()) {
+      const began = Date.now();
+      await measure(pairs, workload, runs[w] ?? noRuns());
+      seconds[w] = (seconds[w] ?? 0) + (Date.now() - began) / 1000;
+    }
+    if (epoch === EPOCHS - 1) children = await checkChildren(pairs);
+    await stopAll();
+  }
+  const targets: string[][] = [];
+  for (const [w, { label }] of WORKLOADS.entries()) {
+    const workloadRuns = runs[w] ?? noRuns();
+    printWorkload(label, seconds[w] ?? 0, workloadRuns);
+    targets.push(...targetRows(label, workloadRuns));
+  }
   process.stdout.write(
-    "\nTargets (the issue's: bidi echo and long server streams; short streams for information).\n" +
-      "msgs/s ratio: median of per-round ratios; CPU ratio: (a) µs CPU/msg over the case's, the\n" +
-      'same target on the figure other load on the machine affects less\n',
+    children +
+      "\nTargets (the issue's: bidi echo and long server streams; short streams for information).\n" +
+      'msgs/s ratio: median of per-round ratios (their quartiles in brackets); CPU ratio: (a) µs\n' +
+      "CPU/msg over the case's\n",
   );
   printColumns(['target', 'msgs/s ratio', 'CPU ratio', 'result'], targets);
+}
+
+/** The target rows of one workload. */
+function targetRows(label: string, runs: Runs): string[][] {
+  const sdk = roundRatio(runs, 'sdk', 'off', msgsPerSec);
+  const absent = roundRatio(runs, 'absent', 'off', msgsPerSec);
+  const within = noise(runs);
+  return [
+    [
+      `${label}: (c) >= 0.85x (a)`,
+      `${ratio(sdk)} ${quartiles(runs, 'sdk', 'off')}`,
+      ratio(1 / roundRatio(runs, 'sdk', 'off', cpuPerMsg)),
+      sdk >= 0.85 ? 'PASS' : 'MISS',
+    ],
+    [
+      `${label}: (d) = (a) ± ${(within * 100).toFixed(0)}% (noise: (b)/(a) quartiles)`,
+      `${ratio(absent)} ${quartiles(runs, 'absent', 'off')}`,
+      ratio(1 / roundRatio(runs, 'absent', 'off', cpuPerMsg)),
+      Math.abs(1 - absent) <= within ? 'PASS' : 'MISS',
+    ],
+    [
+      `${label}: (b) vs (a), the same code (noise)`,
+      `${ratio(roundRatio(runs, 'api', 'off', msgsPerSec))} ${quartiles(runs, 'api', 'off')}`,
+      ratio(1 / roundRatio(runs, 'api', 'off', cpuPerMsg)),
+      '',
+    ],
+    [
+      `${label}: (c) vs (e), the plug-in's own cost (info)`,
+      `${ratio(roundRatio(runs, 'sdk', 'sdk-off', msgsPerSec))} ${quartiles(runs, 'sdk', 'sdk-off')}`,
+      ratio(1 / roundRatio(runs, 'sdk', 'sdk-off', cpuPerMsg)),
+      '',
+    ],
+  ];
 }
 
 async function main(): Promise<void> {
@@ -372,8 +435,8 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}\n` +
       `Nest TTStreamServer + TTStreamClient in separate processes on 127.0.0.1, one connection, ` +
-      `${MESSAGE_BYTES} B messages; median of ${ROUNDS} rounds (cases interleaved) after ` +
-      `${WARMUP} warm-up rounds\n`,
+      `${MESSAGE_BYTES} B messages; ${EPOCHS} epochs of fresh children, each ${WARMUP} warm-up ` +
+      `rounds then ${ROUNDS} timed rounds (cases interleaved); medians over all timed rounds\n`,
   );
   const started: Peer[] = [];
   const stopAll = async (): Promise<void> => {
@@ -385,15 +448,7 @@ async function main(): Promise<void> {
     });
   }
   try {
-    const pairs = {} as Record<TelemetryCase, Pair>;
-    for (const kind of CASES) {
-      const server = await Peer.start(kind, ['server', kind]);
-      started.push(server);
-      const client = await Peer.start(kind, ['client', kind, String(server.port)]);
-      started.push(client);
-      pairs[kind] = { server, client };
-    }
-    await bench(pairs);
+    await bench(started, stopAll);
   } finally {
     await stopAll();
   }

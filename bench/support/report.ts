@@ -32,3 +32,12 @@ export function printColumns(
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   for (const row of rows) process.stdout.write(`${line(row)}\n`);
 }
+
+/** The `q` quantile (0..1) of `values`, the nearest item by rank. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const item =
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+  if (item === undefined) throw new RangeError('a quantile of nothing');
+  return item;
+}
