@@ -14,16 +14,17 @@
 //                the plug-in's own cost
 // Workloads: bidi echo (Echo, one message in flight per stream), server streaming (EchoServer,
 // long streams), and short server streams (per-stream costs: spans, metric points).
-// The run is EPOCHS epochs; each starts fresh children for every case, and in each, every workload
-// runs WARMUP untimed rounds, then ROUNDS timed rounds. Fresh children per epoch because a child
-// pair keeps its own luck for its whole life (JIT and GC state, how the echo traffic batches): two
-// identical pairs of children, interleaved for 21 rounds, differed by up to 12% in median msgs/s.
+// The run is EPOCHS epochs; each starts fresh children for every case (each epoch starting with
+// another case), and in each, every workload runs WARMUP untimed rounds, then ROUNDS timed
+// rounds. Fresh children per epoch because a child pair keeps its own luck for its whole life
+// (JIT and GC state, how the echo traffic batches): two identical pairs of children, interleaved
+// for 21 rounds, differed by up to 12% in median msgs/s.
 // A round runs every case in turn, each round starting one case later (a b c d e, b c d e a, ...),
 // so that load from other processes hits all alike. Printed per case: the medians, and the median
 // over all rounds of its ratio to (a) in the same round (steadier than a ratio of medians when the
 // load drifts), with the quartiles of those ratios. Throughput is client-observed msgs/s; µs
 // CPU/msg is server + client process CPU time per message. Run with `npm run bench:telemetry`.
-// Env: BENCH_EPOCHS (default 3), BENCH_ROUNDS (per epoch, default 7), BENCH_WARMUP (default 3),
+// Env: BENCH_EPOCHS (default 5), BENCH_ROUNDS (per epoch, default 4), BENCH_WARMUP (default 3),
 // BENCH_SCALE (multiplies the message counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only
 // and (g) metrics only, each with the SDK of (c)).
 import { type ChildProcess, fork } from 'node:child_process';
@@ -42,8 +43,8 @@ import {
   type WorkloadResult,
 } from './support/telemetry-protocol.js';
 
-const EPOCHS = positive('BENCH_EPOCHS', 3);
-const ROUNDS = positive('BENCH_ROUNDS', 7);
+const EPOCHS = positive('BENCH_EPOCHS', 5);
+const ROUNDS = positive('BENCH_ROUNDS', 4);
 const WARMUP = positive('BENCH_WARMUP', 3);
 const SCALE = positive('BENCH_SCALE', 1);
 /** Longest any single step (start, one run, stats) may take. */
@@ -353,10 +354,14 @@ async function checkChildren(pairs: Readonly<Record<TelemetryCase, Pair>>): Prom
   );
 }
 
-/** Starts a server and a client child for every case (each added to `started` at once). */
-async function startPairs(started: Peer[]): Promise<Record<TelemetryCase, Pair>> {
+/**
+ * Starts a server and a client child for every case (each added to `started` at once), the
+ * first case of epoch `epoch` being case `epoch`: no case is always started first.
+ */
+async function startPairs(started: Peer[], epoch: number): Promise<Record<TelemetryCase, Pair>> {
   const pairs = {} as Record<TelemetryCase, Pair>;
-  for (const kind of CASES) {
+  for (const kind of CASES.map((_, j) => CASES[(epoch + j) % CASES.length])) {
+    if (kind === undefined) continue;
     const server = await Peer.start(kind, ['server', kind]);
     started.push(server);
     const client = await Peer.start(kind, ['client', kind, String(server.port)]);
@@ -371,7 +376,7 @@ async function bench(started: Peer[], stopAll: () => Promise<void>): Promise<voi
   const seconds = WORKLOADS.map(() => 0);
   let children = '';
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
-    const pairs = await startPairs(started);
+    const pairs = await startPairs(started, epoch);
     for (const [w, { workload }] of WORKLOADS.entries()) {
       const began = Date.now();
       await measure(pairs, workload, runs[w] ?? noRuns());
