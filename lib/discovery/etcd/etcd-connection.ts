@@ -5,6 +5,7 @@ import {
   EtcdClientMissingError,
   type EtcdConnectionOptions,
 } from './etcd-options.js';
+import { WatchRetryBackoff } from './watch-backoff.js';
 
 type Etcd3Module = typeof Etcd3Namespace;
 
@@ -38,6 +39,8 @@ export async function openEtcdClient(options: EtcdConnectionOptions): Promise<Et
     dialTimeout: timeoutMs,
     defaultCallOptions: (context) =>
       context.isStream ? {} : { deadline: new Date(Date.now() + timeoutMs) },
+    // etcd3's default grows to 30 s, and close() leaves its timer running (watch-backoff.ts).
+    faultHandling: { watchBackoff: new WatchRetryBackoff() },
   };
   if (options.auth !== undefined) config.auth = { ...options.auth };
   return new Client(config);
