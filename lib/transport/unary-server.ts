@@ -30,6 +30,15 @@ import {
 } from './unary-reply.js';
 import type { UnaryCall, UnaryRoute } from './unary-route.js';
 
+/**
+ * How long after a call's deadline (int key 12) its `context deadline exceeded` reply leaves; the
+ * handler is aborted at the deadline itself. The client's timer started before it sent, ours when
+ * the request arrived, so without it a late client timer on a loaded machine let our reply arrive
+ * first: a Kitex client then reported a remote error instead of its own `ErrRPCTimeout`, which a
+ * default Kitex server (no reply before its handler ends) never causes.
+ */
+export const DEADLINE_REPLY_GRACE_MS = 100;
+
 /** Options of {@link UnaryServer}. @internal not covered by semver */
 export interface UnaryServerOptions extends PingPongConnectionOptions {
   readonly hideErrorMessages: boolean;
@@ -227,8 +236,13 @@ export class UnaryServer {
       this.running--;
     });
     // The call ends at the deadline even if the handler goes on: later replies on the
-    // connection wait for this one.
-    const settled = await Promise.race([outcome, abortedOutcome(controller.signal)]);
+    // connection wait for this one. Its reply waits out a grace, so the client's own timer
+    // (started before it sent) decides, as against a Kitex server.
+    const ended = abortedOutcome(controller.signal, deadline);
+    const settled = await Promise.race([
+      outcome.then((result) => (controller.signal.reason === deadline ? ended : result)),
+      ended,
+    ]);
     let reply: PingPongReply | undefined;
     try {
       reply = this.reply(target, route, settled, replyHeaders, oneway);
@@ -318,11 +332,16 @@ function mapFailure(outcome: UnaryOutcome, mapError: (error: unknown) => unknown
   }
 }
 
-/** Settles with the signal's reason once it aborts (never, if it does not). */
-function abortedOutcome(signal: AbortSignal): Promise<UnaryOutcome> {
+/**
+ * Settles with the signal's reason once it aborts (never, if it does not): at once, or
+ * {@link DEADLINE_REPLY_GRACE_MS} later when the reason is the call's deadline.
+ */
+function abortedOutcome(signal: AbortSignal, deadline: Error): Promise<UnaryOutcome> {
   return new Promise((resolve) => {
     const done = (): void => {
-      resolve({ ok: false, error: signal.reason });
+      const failed: UnaryOutcome = { ok: false, error: signal.reason };
+      if (signal.reason === deadline) setTimeout(resolve, DEADLINE_REPLY_GRACE_MS, failed);
+      else resolve(failed);
     };
     if (signal.aborted) done();
     else signal.addEventListener('abort', done, { once: true });

@@ -13,6 +13,7 @@ import {
   type ServerTransportOptions,
 } from '../../../lib/transport/server-transport.js';
 import type { UnaryCall, UnaryHandler } from '../../../lib/transport/unary-route.js';
+import { DEADLINE_REPLY_GRACE_MS } from '../../../lib/transport/unary-server.js';
 import { EchoException } from '../../../sample/generated/echo.js';
 import { call, registerEcho } from '../../helpers/echo-service.js';
 import { headerFrame } from '../../helpers/frames.js';
@@ -41,6 +42,8 @@ class Fixture {
   maxActive = 0;
   readonly notified: string[] = [];
   readonly aborted: unknown[] = [];
+  /** Called when a `hang` call is aborted. */
+  onAbort: (() => void) | undefined;
   readonly calls: UnaryCall[] = [];
   /** Released by the test: handlers given `wait` block until then. */
   gate = latch();
@@ -84,6 +87,7 @@ class Fixture {
         await new Promise<void>((resolve) => {
           c.signal.addEventListener('abort', () => {
             this.aborted.push(c.signal.reason);
+            this.onAbort?.();
             resolve();
           });
         });
@@ -481,13 +485,19 @@ describe('unary and oneway calls served by TTStreamServerTransport', () => {
     expect(reply.seqId).toBe(2);
   });
 
-  it('int key 12: the reply leaves at the deadline and the handler is aborted', async () => {
+  it('int key 12: the handler is aborted at the deadline, the reply leaves a grace later', async () => {
     const f = await start();
     const p = await peer();
+    let abortedAt = 0;
+    f.onAbort = () => (abortedAt = performance.now());
     const reply = await p.call(echo('ttheader', 3, 'hang', { intHeaders: new Map([[12, '200']]) }));
+    const repliedAt = performance.now();
     expect(reply.type).toBe(ThriftMessageType.Exception);
     expect(reply.exception?.message).toContain('context deadline exceeded');
     expect(f.aborted).toHaveLength(1);
+    // Timers never fire early: the reply cannot leave before the grace (100 ms) has passed.
+    expect(DEADLINE_REPLY_GRACE_MS).toBe(100);
+    expect(repliedAt - abortedAt).toBeGreaterThanOrEqual(98);
     expect(f.calls[0]?.timeoutMs).toBe(200);
     expect(p.closed).toBe(false);
     expect((await p.call(echo('ttheader', 4, 'next'))).seqId).toBe(4);
