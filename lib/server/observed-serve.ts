@@ -69,10 +69,14 @@ export async function serveObserved(
 
 /** A {@link ServerCall} that tells an observer what passes through it. */
 class ObservedServerCall implements ServerCall {
+  readonly sendThen: ServerCall['sendThen'];
+
   constructor(
     private readonly call: ServerCall,
     private readonly observer: RpcObserver,
-  ) {}
+  ) {
+    this.sendThen = observedSendThen(call, observer);
+  }
 
   get streamId(): number {
     return this.call.streamId;
@@ -150,4 +154,19 @@ class ObservedServerCall implements ServerCall {
       throw: inner.throw?.bind(inner),
     };
   }
+}
+
+/** `call.sendThen`, telling `observer` of each message once written. */
+function observedSendThen(call: ServerCall, observer: RpcObserver): ServerCall['sendThen'] {
+  const sendThen = call.sendThen?.bind(call);
+  if (sendThen === undefined || observer.message === undefined) return sendThen;
+  return (message, onWritten) => {
+    const written = (error?: Error): void => {
+      if (error === undefined) observer.message?.('sent', message, undefined);
+      onWritten(error);
+    };
+    if (!sendThen(message, written)) return false;
+    observer.message?.('sent', message, undefined);
+    return true;
+  };
 }

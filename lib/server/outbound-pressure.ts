@@ -44,6 +44,17 @@ export class OutboundPressure {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /**
+   * {@link drained} without a promise: false when nothing waits to be written; otherwise true,
+   * and `resume` is called once everything queued was written (or the stream ended). A
+   * generator result is pulled on this.
+   */
+  whenDrained(resume: () => void): boolean {
+    if (this.pending === 0) return false;
+    this.drainWaiters.push(resume);
+    return true;
+  }
+
   /** Lets every waiter go (the stream ended). */
   release(): void {
     this.releaseReaders();

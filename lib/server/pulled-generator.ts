@@ -17,32 +17,35 @@ export function isGenerator(value: unknown): value is Generator {
 }
 
 /**
- * Pulls a `function*` generator into `subscriber`, synchronously while `wait()` says the last
- * message was written (returns undefined), until it is done, throws or the subscriber
- * unsubscribes. When a write has to wait, pulling resumes once `wait()`'s promise settles; every
- * {@link PULLS_PER_TURN} messages it lets the event loop turn. No promise per message.
+ * Pulls a `function*` generator into `subscriber`, synchronously while `wait(pull)` says the
+ * last message was written (returns false), until it is done, throws or the subscriber
+ * unsubscribes. When a write has to wait, `wait` calls `pull` back once it was written; every
+ * {@link PULLS_PER_TURN} messages pulled without a turn of the event loop, pulling goes on in
+ * the next one. No promise per message, also while the socket is full.
  * @internal not covered by semver
  */
 export function pullGeneratorInto<T>(
   subscriber: Subscriber<T>,
   generator: Generator,
-  wait: () => Promise<void> | undefined,
+  wait: (resume: () => void) => boolean,
 ): void {
   // A function, so the check after `next()` is not narrowed away.
   const stopped = (): boolean => subscriber.closed;
+  // Counted across calls: `wait` may call `pull` back synchronously, from inside a write.
+  let pulledThisTurn = 0;
+  const nextTurn = (): void => {
+    pulledThisTurn = 0;
+    pull();
+  };
   const pull = (): void => {
     try {
-      for (let pulled = 1; !stopped(); pulled++) {
-        if (pulled % PULLS_PER_TURN === 0) {
-          setImmediate(pull);
+      while (!stopped()) {
+        if (++pulledThisTurn >= PULLS_PER_TURN) {
+          setImmediate(nextTurn);
           return;
         }
-        const ready = wait();
-        if (ready !== undefined) {
-          // The pacing promise never rejects: a stream that ends releases it.
-          void ready.then(pull);
-          return;
-        }
+        // The pacing never fails: a stream that ends calls `pull` back.
+        if (wait(pull)) return;
         const next = generator.next();
         if (stopped()) return;
         if (next.done === true) {

@@ -20,9 +20,8 @@ export function pulledObservable<T>(
   pacing?: OutboundPressure,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
-    const wait = (): Promise<void> | undefined => pacing?.drained();
     if (isGenerator(source)) {
-      pullGeneratorInto(subscriber, source, wait);
+      pullGeneratorInto(subscriber, source, (resume) => pacing?.whenDrained(resume) ?? false);
       return () => {
         try {
           source.return(undefined);
@@ -32,7 +31,7 @@ export function pulledObservable<T>(
       };
     }
     const iterator = source[Symbol.asyncIterator]();
-    pullInto(subscriber, iterator, wait);
+    pullInto(subscriber, iterator, () => pacing?.drained());
     return () => {
       void Promise.resolve(iterator.return?.()).catch(() => undefined);
     };

@@ -44,6 +44,12 @@ export interface ServerCall extends AsyncIterable<unknown> {
   setTrailer(trailers: Readonly<Record<string, string>>): void;
   /** Writes one response; resolves when written, rejects when the stream is gone. */
   send(message: unknown): Promise<void>;
+  /**
+   * `send` without a promise (a stream's messages, written by the server): true when the socket
+   * took the message at once; otherwise `onWritten` is called once, when it was written or
+   * failed. Throws what `send` would reject with at once. Absent for unary calls.
+   */
+  sendThen?(message: unknown, onWritten: (error?: Error) => void): boolean;
   /** Resets the stream (RST with `error`'s code and text) and aborts `signal`. */
   reset(error: TTStreamError): void;
 }

@@ -126,6 +126,7 @@ export function serverCallFromStream(
       for (const [k, v] of Object.entries(record)) stream.setTrailer(k, v);
     },
     send: (message) => stream.send(message),
+    sendThen: (message, onWritten) => stream.sendThen(message, onWritten),
     reset: (error) => {
       stream.cancel(error);
     },

@@ -11,6 +11,11 @@ export interface ResultSink {
    * promise when the socket took it at once, which callers need not await.
    */
   send(message: unknown): Promise<void>;
+  /**
+   * `send` without a promise: true when the socket took the message at once, otherwise
+   * `onWritten` follows. Used instead of `send` when present.
+   */
+  sendThen?(message: unknown, onWritten: (error?: Error) => void): boolean;
   /** Aborted when the stream is gone: writing stops and the handler is unsubscribed. */
   readonly signal: AbortSignal;
   /** Resets the stream (used when an Observable outruns the connection). */
@@ -74,36 +79,44 @@ function writeObservable(
     const onAbort = (): void => {
       finish({ error: sink.signal.reason });
     };
-    // A send the socket took at once (ACCEPTED) is not awaited: no promise per message, and the
-    // pull of a generator sees the pressure gone at once. Only a send that waits goes async.
+    // A send the socket took at once is not awaited: no promise per message, and the pull of a
+    // generator sees the pressure gone at once. Only a send that waits goes async; with
+    // `sendThen` it costs no promise either.
+    const written = (): void => {
+      pressure.remove();
+      writing = false;
+      drain();
+    };
+    const failed = (error: unknown): void => {
+      pressure.remove();
+      writing = false;
+      finish({ error });
+    };
+    const onWritten = (error?: Error): void => {
+      if (error === undefined) written();
+      else failed(error);
+    };
+    const sendThen = sink.sendThen?.bind(sink);
+    const sendNext = (): boolean => {
+      const message = queue.shift();
+      if (sendThen !== undefined) return sendThen(message, onWritten);
+      const sent = sink.send(message);
+      if (sent === ACCEPTED) return true;
+      sent.then(written, failed);
+      return false;
+    };
     const drain = (): void => {
       if (writing) return;
       writing = true;
       while (queue.length > 0 && !state.finished) {
-        let sent: Promise<void>;
+        let accepted: boolean;
         try {
-          sent = sink.send(queue.shift());
+          accepted = sendNext();
         } catch (error) {
-          pressure.remove();
-          writing = false;
-          finish({ error });
+          failed(error);
           return;
         }
-        if (sent !== ACCEPTED) {
-          sent.then(
-            () => {
-              pressure.remove();
-              writing = false;
-              drain();
-            },
-            (error: unknown) => {
-              pressure.remove();
-              writing = false;
-              finish({ error });
-            },
-          );
-          return;
-        }
+        if (!accepted) return;
         pressure.remove();
       }
       writing = false;

@@ -1,62 +1,25 @@
 import { TTStreamError, TTStreamErrorCode, isTTStreamError } from '../errors/index.js';
 import type { Frame, FrameInit } from '../protocol/frame.js';
 import { FrameType } from '../protocol/frame-type.js';
-import { HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
 import { IntHeaderKey } from '../protocol/int-header-key.js';
-import type { MessageCodec } from '../thrift/message-codec.js';
 import { handlerReturnedError, streamTimeoutError } from './cancel-errors.js';
 import { exceptionPayload, trailerFromError } from './error-to-trailer.js';
 import { headersToMetainfo, type Metainfo } from '../protocol/metainfo.js';
 import { outFrame } from './out-frame.js';
 import { RecvBuffer, type RecvBufferLimits } from './recv-buffer.js';
-import { SendLimiter, type SendBufferLimits } from './send-limiter.js';
+import { SendLimiter, type SendBufferLimits, type WrittenListener } from './send-limiter.js';
 import { SERVER_TRANSITIONS, StreamStateMachine, type ServerStreamEvent } from './stream-state.js';
 import type { CascadeChild, CascadeParent } from './stream-scope.js';
 import { describeValue, toError } from './to-error.js';
 import { errorFromRst, errorFromTrailer } from './trailer-to-error.js';
 import { setLongTimeout } from './long-timeout.js';
+import { sharedHeaders, type ServerStreamRoute, type StreamMode } from './server-stream-route.js';
 
-/** The IDL `streaming.mode` of a method. */
-export type StreamMode = 'bidirectional' | 'client' | 'server';
-
-/**
- * What the server knows about the method a stream was routed to: built once per registered
- * method and shared by its streams (per-stream copies cost memory on idle streams).
- * @internal not covered by semver
- */
-export interface ServerStreamRoute<Req, Res> {
-  readonly service: string;
-  readonly method: string;
-  readonly mode: StreamMode;
-  readonly requestCodec: MessageCodec<Req>;
-  readonly responseCodec: MessageCodec<Res>;
-  /** Turns a received payload (undefined at EOF) into `recv()`'s result. */
-  readonly toResult: (payload: Uint8Array | undefined) => IteratorResult<Req, undefined>;
-  /** The request headers of a stream that sent only `isn` = this service (the common case). */
-  readonly isnOnlyHeaders: ReadonlyMap<string, string>;
-}
-
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
-
-/** The shared {@link ServerStreamRoute} of one method. @internal not covered by semver */
-export function serverStreamRoute<Req, Res>(
-  service: string,
-  method: string,
-  mode: StreamMode,
-  requestCodec: MessageCodec<Req>,
-  responseCodec: MessageCodec<Res>,
-): ServerStreamRoute<Req, Res> {
-  return {
-    service,
-    method,
-    mode,
-    requestCodec,
-    responseCodec,
-    toResult: (payload) =>
-      payload === undefined ? DONE : { done: false, value: requestCodec.decode(payload) },
-    isnOnlyHeaders: new Map([[HEADER_IDL_SERVICE_NAME, service]]),
-  };
-}
+export {
+  serverStreamRoute,
+  type ServerStreamRoute,
+  type StreamMode,
+} from './server-stream-route.js';
 
 /** The connection side of a server stream. @internal not covered by semver */
 export interface ServerStreamLink {
@@ -117,6 +80,8 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
   private silent = false;
   private sentMessages = 0;
   private sentPayloadBytes = 0;
+  /** Payload size of the DATA frame {@link queueData} queued last. */
+  private lastDataBytes = 0;
   private receivedMessages = 0;
   private receivedPayloadBytes = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
@@ -214,26 +179,42 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
 
   /** Sends one response; resolves when the socket accepted it below its high-water mark. */
   send(message: Res): Promise<void> {
-    if (this.silent || !this.state.can('send')) return Promise.reject(this.closedError());
-    if (this.mode === 'client' && this.sentMessages >= 1) {
-      return Promise.reject(this.illegal('a client-streaming method sends one response'));
-    }
-    let payload: Uint8Array;
     try {
-      payload = this.route.responseCodec.encode(message);
+      const written = this.queueData(message);
+      return this.sends.track(this.lastDataBytes, written);
     } catch (error) {
       return Promise.reject(toError(error));
     }
+  }
+
+  /**
+   * {@link send} without a promise, for the server's own writer: true when the socket took the
+   * message at once; otherwise `onWritten` is called once it was written or failed. Throws what
+   * `send` would reject with at once. @internal
+   */
+  sendThen(message: Res, onWritten: WrittenListener): boolean {
+    const written = this.queueData(message);
+    return this.sends.notify(this.lastDataBytes, written, onWritten);
+  }
+
+  /** Encodes and queues one DATA frame (the HEADER first, once); throws when it may not. */
+  private queueData(message: Res): Promise<void> {
+    if (this.silent || !this.state.can('send')) throw this.closedError();
+    if (this.mode === 'client' && this.sentMessages >= 1) {
+      throw this.illegal('a client-streaming method sends one response');
+    }
+    const payload = this.route.responseCodec.encode(message);
     const refusal = this.sends.refuse(payload.length);
-    if (refusal !== undefined) return Promise.reject(refusal);
+    if (refusal !== undefined) throw refusal;
     if (!this.headerSent) this.writeHeader().catch(noop);
     const written = this.writeFrame(FrameType.Data, payload);
+    this.lastDataBytes = payload.length;
     // Only a DATA frame the writer took counts (not one over maxFrameBytes).
     if (!this.link.lastWriteRefused) {
       this.sentMessages++;
       this.sentPayloadBytes += payload.length;
     }
-    return this.sends.track(payload.length, written);
+    return written;
   }
 
   /** DATA frames sent on this stream so far (queued for the socket; refused ones excluded). */
@@ -435,20 +416,6 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
   private illegal(detail: string): TTStreamError {
     return new TTStreamError(TTStreamErrorCode.IllegalOperation, { side: 'server', detail });
   }
-}
-
-/**
- * The route's shared map when `headers` holds only `isn` = the route's service, else `headers`.
- * A decoded one-entry Map costs ~290 B (table, key and value strings) on every idle stream.
- */
-function sharedHeaders(
-  headers: ReadonlyMap<string, string>,
-  route: ServerStreamRoute<unknown, unknown>,
-): ReadonlyMap<string, string> {
-  if (headers.size === 1 && headers.get(HEADER_IDL_SERVICE_NAME) === route.service) {
-    return route.isnOnlyHeaders;
-  }
-  return headers;
 }
 
 /** `for await` over a server stream: one small object per loop, no closure. */

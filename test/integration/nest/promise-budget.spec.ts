@@ -12,7 +12,8 @@
  * The test counts promises created (async_hooks `init` of type PROMISE) while one workload runs,
  * server and client in this process, and asserts a budget per message. It measures no time, so
  * a loaded machine changes nothing but how long it takes. Figures when written: server streaming
- * ~0.07 promises per message (10 before the change), bidi echo with one message in flight ~4 (8).
+ * ~0.07 promises per message (10 before the change), bidi echo with one message in flight ~4 (8),
+ * server streaming with the writer full ~1.3 (2.4 while a waiting send made 6 on the server).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHook } from 'node:async_hooks';
@@ -44,9 +45,23 @@ async function promisesPerMessage(workload: () => Promise<number>): Promise<numb
   return promises.count / messages;
 }
 
+/** One connection, no telemetry: only the transport's own promises are counted. */
+function clientOf(server: EchoServer): TTStreamClient {
+  return new TTStreamClient({
+    idl: loadThriftIdl(ECHO_IDL_FILE),
+    host: '127.0.0.1',
+    port: server.port,
+    transportOptions: { poolSize: 1 },
+    telemetry: false,
+  });
+}
+
 describe('promises per message on the stream hot paths (counted, not timed)', () => {
   let server: EchoServer;
   let client: TTStreamClient;
+  /** A server whose writer fills at 16 KiB, and its client. */
+  let fullServer: EchoServer;
+  let fullClient: TTStreamClient;
 
   /** Server streaming: `count` EchoServer messages (a `function*` handler). */
   const serverStream = (count: number) => () =>
@@ -82,13 +97,11 @@ describe('promises per message on the stream hot paths (counted, not timed)', ()
 
   beforeAll(async () => {
     server = await startEchoServer({ host: '127.0.0.1', port: 0 }, false);
-    client = new TTStreamClient({
-      idl: loadThriftIdl(ECHO_IDL_FILE),
-      host: '127.0.0.1',
-      port: server.port,
-      transportOptions: { poolSize: 1 },
-      telemetry: false,
+    fullServer = await startEchoServer({ host: '127.0.0.1', port: 0 }, false, {
+      writeHighWaterMark: 16 * 1024,
     });
+    fullClient = clientOf(fullServer);
+    client = clientOf(server);
     // Warm up: the connection, the first calls' one-time set-up.
     await serverStream(200)();
     await bidiEcho(200)();
@@ -99,11 +112,37 @@ describe('promises per message on the stream hot paths (counted, not timed)', ()
     hook.disable();
     await client.close();
     await server.app.close();
+    await fullClient.close();
+    await fullServer.app.close();
   });
 
   it('server streaming (EchoServer, a function* handler): fewer than 0.5 per message', async () => {
     const perMessage = await promisesPerMessage(serverStream(20_000));
     expect(perMessage).toBeLessThan(0.5);
+  });
+
+  it('server streaming while every stream finds the writer full: fewer than 1.8 per message', async () => {
+    // A 16 KiB writer high-water mark and 1 KB messages on 10 streams: most flushes leave each
+    // stream with a send that waits. Such a send made 6 promises on the server (the send
+    // limiter's Deferred and reaction, the writer's reaction, the pacing promise and its
+    // reaction); it now makes one, the send limiter's reaction to the flush.
+    const streams = 10;
+    const perStream = 2000;
+    const stream = () =>
+      lastValueFrom(
+        fullClient
+          .serverStream<Request, Response>('TestService.EchoServer', {
+            message: 'x'.repeat(1000),
+            userId: 1n,
+            count: perStream,
+          })
+          .pipe(reduce((seen) => seen + 1, 0)),
+      );
+    const perMessage = await promisesPerMessage(async () => {
+      const counts = await Promise.all(Array.from({ length: streams }, stream));
+      return counts.reduce((a, b) => a + b, 0);
+    });
+    expect(perMessage).toBeLessThan(1.8);
   });
 
   it('bidi echo (Echo), one message in flight: at most 5 per message', async () => {

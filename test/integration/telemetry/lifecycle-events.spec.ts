@@ -53,16 +53,25 @@ describe('lifecycle events of a plug-in of ours (no OpenTelemetry)', () => {
     await Promise.all(apps.map((a) => a.app.close()));
   });
 
-  /** Streams 3 EchoServer messages from a server whose only plug-in is `recorder`. */
-  async function streamThrough(recorder: Recorder): Promise<void> {
-    const app = await startServerApp({ controllers: [EchoController] }, { telemetry: recorder });
+  /**
+   * Streams `count` EchoServer messages of `text` from a server whose only plug-in is
+   * `recorder`, its writer full at `writeHighWaterMark` bytes.
+   */
+  async function streamThrough(
+    recorder: Recorder,
+    { count = 3, text = 'm', writeHighWaterMark = 256 * 1024 } = {},
+  ): Promise<void> {
+    const app = await startServerApp(
+      { controllers: [EchoController] },
+      { telemetry: recorder, transportOptions: { writeHighWaterMark } },
+    );
     apps.push(app);
     const client = clientFor(app.port, { telemetry: false });
     clients.push(client);
     const got = await lastValueFrom(
-      client.serverStream('TestService.EchoServer', request('m', 3)).pipe(toArray()),
+      client.serverStream('TestService.EchoServer', request(text, count)).pipe(toArray()),
     );
-    expect(got).toHaveLength(3);
+    expect(got).toHaveLength(count);
     await waitFor(() => recorder.events.some((e) => e.startsWith('server:end')), 'the end');
   }
 
@@ -83,5 +92,17 @@ describe('lifecycle events of a plug-in of ours (no OpenTelemetry)', () => {
     expect(chatty.events.filter((e) => e === 'server:sent')).toHaveLength(3);
     expect(chatty.events.filter((e) => e === 'server:received')).toHaveLength(1);
     expect(chatty.events).toContain('server:trailer x-sent=3');
+  });
+
+  it('hears each message once also when sends wait for a full writer', async () => {
+    // 2,000 messages of 1 KB through a 16 KiB writer: most sends wait, and are heard once written.
+    const chatty = new Recorder(true);
+    await streamThrough(chatty, {
+      count: 2000,
+      text: 'x'.repeat(1000),
+      writeHighWaterMark: 16 * 1024,
+    });
+    expect(chatty.events.filter((e) => e === 'server:sent')).toHaveLength(2000);
+    expect(chatty.events).toContain('server:end ok sent=2000 received=1');
   });
 });
