@@ -120,6 +120,14 @@ class FailoverStream implements CallStream {
     return this.inner?.receivedBytes;
   }
 
+  get sentCount(): number | undefined {
+    return this.inner?.sentCount;
+  }
+
+  get receivedCount(): number | undefined {
+    return this.inner?.receivedCount;
+  }
+
   // Once the stream is open, calls go straight to it: no promise of ours per message.
   send(message: unknown): Promise<void> {
     if (this.inner !== undefined) return this.inner.send(message);

@@ -25,6 +25,9 @@ export interface CallStream {
   /** Payload bytes sent and received, when the transport counts them. */
   readonly sentBytes?: number;
   readonly receivedBytes?: number;
+  /** Messages sent and received, when the transport counts them. */
+  readonly sentCount?: number;
+  readonly receivedCount?: number;
 }
 
 /** What a call sends: one request, or a stream of them. @internal */

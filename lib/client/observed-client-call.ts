@@ -29,10 +29,15 @@ export interface ClientCallTap {
   unary<C extends PayloadByteCounts>(call: C): C;
 }
 
-/** The payload bytes a transport call counted (a unary call's Thrift messages). @internal */
+/**
+ * What a transport call counted: payload bytes (a unary call's Thrift messages) and, for a
+ * stream, its messages. @internal
+ */
 export interface PayloadByteCounts {
   readonly sentBytes?: number | undefined;
   readonly receivedBytes?: number | undefined;
+  readonly sentCount?: number | undefined;
+  readonly receivedCount?: number | undefined;
 }
 
 /**
@@ -177,14 +182,13 @@ class ObservedClientCall<Res> implements ClientCallTap {
     if (observer.trailer !== undefined) {
       stream.trailer().then((t) => observer.trailer?.(Object.fromEntries(t)), noop);
     }
-    const observesMessages = observer.message !== undefined;
+    // Nothing to do per message: the transport's stream as is (its own counts end the call).
+    if (observer.message === undefined) return stream;
     return {
       send: (message) => {
         // Counted when handed over; a send that fails ends the stream, with its own outcome.
         this.sent++;
-        const sending = stream.send(message);
-        if (!observesMessages) return sending;
-        return sending.then(() => {
+        return stream.send(message).then(() => {
           observer.message?.('sent', message, undefined);
         });
       },
@@ -217,8 +221,8 @@ class ObservedClientCall<Res> implements ClientCallTap {
     if (this.ended) return;
     this.ended = true;
     observer.end(outcome, {
-      sentMessages: this.sent,
-      receivedMessages: this.received,
+      sentMessages: this.opened?.sentCount ?? this.sent,
+      receivedMessages: this.opened?.receivedCount ?? this.received,
       sentBytes: this.opened?.sentBytes,
       receivedBytes: this.opened?.receivedBytes,
       durationMs: performance.now() - this.started,

@@ -3,7 +3,6 @@ import type { Frame, FrameInit } from '../protocol/frame.js';
 import { FrameType } from '../protocol/frame-type.js';
 import { HEADER_CANCEL_PATH, HEADER_IDL_SERVICE_NAME } from '../protocol/header-keys.js';
 import { IntHeaderKey } from '../protocol/int-header-key.js';
-import type { MessageCodec } from '../thrift/message-codec.js';
 import {
   appendCancelPath,
   cancelError,
@@ -14,7 +13,7 @@ import { subscribeAbort, unsubscribeAbort, type AbortSubscriber } from './abort-
 import { Deferred } from './deferred.js';
 import { outFrame } from './out-frame.js';
 import { exceptionPayload } from './error-to-trailer.js';
-import { metainfoToHeaders, type Metainfo } from '../protocol/metainfo.js';
+import { metainfoToHeaders } from '../protocol/metainfo.js';
 import { RecvBuffer, type RecvBufferLimits } from './recv-buffer.js';
 import { SendLimiter, type SendBufferLimits } from './send-limiter.js';
 import {
@@ -27,37 +26,9 @@ import type { CascadeChild, CascadeParent } from './stream-scope.js';
 import { describeValue, toError } from './to-error.js';
 import { errorFromRst, errorFromTrailer } from './trailer-to-error.js';
 import { setLongTimeout } from './long-timeout.js';
+import type { OpenStreamOptions, StreamCall } from './stream-call.js';
 
-/** A streaming method as the client calls it. */
-export interface StreamCall<Req, Res> {
-  /** The IDL service name, sent as `isn`. */
-  readonly service: string;
-  /** The IDL method name. */
-  readonly method: string;
-  readonly requestCodec: MessageCodec<Req>;
-  readonly responseCodec: MessageCodec<Res>;
-}
-
-/** Per-stream options of `TTStreamClientTransport.openStream`. */
-export interface OpenStreamOptions {
-  /** Extra string headers of the opening HEADER frame. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Metainfo, sent as `RPC_TRANSIT_<k>` / `RPC_PERSIST_<k>`. */
-  readonly metainfo?: Partial<Metainfo>;
-  /** Whole-stream deadline: 12015 and an RST when it passes; also sent as int key 12. */
-  readonly timeoutMs?: number;
-  /** Longest wait of one receive: 12014 (and an RST unless `disableCancelRemote`). */
-  readonly recvTimeoutMs?: number;
-  /** On a receive timeout, fail only that receive: no RST, the stream stays open. Default false. */
-  readonly disableCancelRemote?: boolean;
-  /** Aborting it cancels the stream (12007; 12015 for `AbortSignal.timeout`). */
-  readonly signal?: AbortSignal;
-  /**
-   * The server stream this call is made for (cascading cancel). Default: the stream whose handler
-   * is running (AsyncLocalStorage); `null` disables cascading.
-   */
-  readonly parent?: CascadeParent | null;
-}
+export type { OpenStreamOptions, StreamCall } from './stream-call.js';
 
 /** The connection side of a client stream. @internal not covered by semver */
 export interface ClientStreamLink {
@@ -101,6 +72,8 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
   private terminalError: Error | undefined = undefined;
   private sentPayloadBytes = 0;
   private receivedPayloadBytes = 0;
+  private sentMessages = 0;
+  private receivedMessages = 0;
   private streamTimer: NodeJS.Timeout | undefined;
   private parent: CascadeParent | undefined;
   /** {@link recv}'s decoder, made on the first read. */
@@ -136,6 +109,14 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
   /** Payload bytes of the DATA frames received so far. */
   get receivedBytes(): number {
     return this.receivedPayloadBytes;
+  }
+
+  /** DATA frames handed to the connection, and received, so far. */
+  get sentCount(): number {
+    return this.sentMessages;
+  }
+  get receivedCount(): number {
+    return this.receivedMessages;
   }
 
   get signal(): AbortSignal {
@@ -216,6 +197,7 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
     const refusal = this.sends.refuse(payload.length);
     if (refusal !== undefined) return Promise.reject(refusal);
     this.sentPayloadBytes += payload.length;
+    this.sentMessages++;
     return this.sends.track(payload.length, this.writeFrame(FrameType.Data, payload));
   }
 
@@ -330,6 +312,7 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
         return;
       case FrameType.Data:
         this.receivedPayloadBytes += frame.payload.length;
+        this.receivedMessages++;
         if (!this.buffer.push(frame.payload)) {
           const error = new TTStreamError(TTStreamErrorCode.InternalCancel, {
             side: 'client',

@@ -1,0 +1,84 @@
+/**
+ * What telemetry costs a client stream per message: nothing when no plug-in asks for messages
+ * (the transport's stream is used as is, and its own counts end the call), a wrapper only for a
+ * plug-in that hears each message.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { lastValueFrom, Observable, toArray } from 'rxjs';
+import { type CallStream } from '../../../lib/client/client-call.js';
+import { type ClientCallTap, observedCall } from '../../../lib/client/observed-client-call.js';
+import { type RpcEndStats, type RpcObserver } from '../../../lib/telemetry/rpc-lifecycle.js';
+import { type TelemetryHub } from '../../../lib/telemetry/telemetry-hub.js';
+
+/** A transport stream that counts as ClientStream does: 2 sends, then 3 responses. */
+function fakeStream(): CallStream & { sentCount: number; receivedCount: number } {
+  const responses = ['r0', 'r1', 'r2'];
+  return {
+    sentCount: 0,
+    receivedCount: 0,
+    send(this: { sentCount: number }) {
+      this.sentCount++;
+      return Promise.resolve();
+    },
+    closeSend: () => Promise.resolve(),
+    recv(this: { receivedCount: number }) {
+      const value = responses.shift();
+      if (value === undefined) return Promise.resolve({ done: true, value: undefined });
+      this.receivedCount++;
+      return Promise.resolve({ done: false, value });
+    },
+    cancel: () => undefined,
+    header: () => Promise.resolve(new Map()),
+    trailer: () => Promise.resolve(new Map()),
+    isEnded: false,
+  };
+}
+
+/** Runs one call through `observedCall` with a hub whose only observer is `observer`. */
+async function runCall(observer: RpcObserver) {
+  const hub: TelemetryHub = { start: () => observer, connection: undefined };
+  const stream = fakeStream();
+  let handed: CallStream | undefined;
+  const make = (tap: ClientCallTap | undefined) =>
+    new Observable<unknown>((subscriber) => {
+      const s = tap === undefined ? stream : tap.stream(stream);
+      handed = s;
+      void (async () => {
+        await s.send('q0');
+        await s.send('q1');
+        for (let r = await s.recv(); r.done !== true; r = await s.recv()) subscriber.next(r.value);
+        subscriber.complete();
+      })();
+    });
+  const start = {
+    service: 'TestService',
+    method: 'Echo',
+    kind: 'bidirectional',
+    headers: {},
+  } as const;
+  const got = await lastValueFrom(observedCall(hub, start, make).pipe(toArray()));
+  return { got, handed, stream };
+}
+
+describe('observedCall on a stream', () => {
+  it('hands the transport stream over as is when no plug-in asks for messages', async () => {
+    let stats: RpcEndStats | undefined;
+    const { got, handed, stream } = await runCall({ end: (_o, s) => (stats = s) });
+    expect(got).toEqual(['r0', 'r1', 'r2']);
+    expect(handed).toBe(stream);
+    // The counts are the transport's.
+    expect(stats).toMatchObject({ sentMessages: 2, receivedMessages: 3 });
+  });
+
+  it('wraps it for a plug-in that hears each message, and counts the same', async () => {
+    let stats: RpcEndStats | undefined;
+    const heard: string[] = [];
+    const { handed, stream } = await runCall({
+      message: (direction, message) => heard.push(`${direction}:${String(message)}`),
+      end: (_o, s) => (stats = s),
+    });
+    expect(handed).not.toBe(stream);
+    expect(heard).toEqual(['sent:q0', 'sent:q1', 'received:r0', 'received:r1', 'received:r2']);
+    expect(stats).toMatchObject({ sentMessages: 2, receivedMessages: 3 });
+  });
+});
