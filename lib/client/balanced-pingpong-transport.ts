@@ -38,7 +38,14 @@ export class BalancedPingPongTransport extends EventEmitter<PingPongClientEvents
     options: PingPongCallOptions = {},
   ): PingPongCall<Res> {
     const parent = options.parent === null ? null : (options.parent ?? currentParentStream());
-    const call = new FailoverCall<Res>(this.target, service, method, args, { ...options, parent });
+    const call = new FailoverCall<Res>(
+      this.target,
+      service,
+      method,
+      args,
+      // Not a spread with more keys: that costs about 1 µs per call on Node 20.
+      Object.assign({}, options, { parent }),
+    );
     // Structurally the subset of PingPongCall the client uses (result, isDone, cancel, bytes).
     return call as unknown as PingPongCall<Res>;
   }
@@ -115,10 +122,13 @@ class FailoverCall<Res> {
         lastError = toError(error);
         continue;
       }
-      const call = transport.startCall<Res>(this.service, this.method, this.args, {
-        ...this.options,
-        timeoutMs: remaining === undefined ? undefined : Math.max(1, remaining),
-      });
+      const attemptTimeoutMs = remaining === undefined ? undefined : Math.max(1, remaining);
+      const call = transport.startCall<Res>(
+        this.service,
+        this.method,
+        this.args,
+        Object.assign({}, this.options, { timeoutMs: attemptTimeoutMs }),
+      );
       this.current = call;
       this.last = call;
       try {

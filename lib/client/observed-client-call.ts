@@ -6,6 +6,7 @@ import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
 import { type CallStream } from './client-call.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
+import { mergedRecords } from './merged-records.js';
 import { isOnewayMethod } from './unary-call.js';
 
 /** The start of a client call, before telemetry adds its headers. @internal */
@@ -84,15 +85,19 @@ export function observedClientCall<Res>(
 ): Observable<Res> {
   const { service, descriptor, options } = call;
   const oneway = isOnewayMethod(descriptor);
-  const start = {
-    ...telemetry.shared,
+  const { shared } = telemetry;
+  // Field by field: a spread followed by more keys costs about 1 µs per call on Node 20.
+  const start: ClientCallStart = {
+    peer: shared.peer,
+    idlPackage: shared.idlPackage,
+    localService: shared.localService,
     service,
     method: descriptor.name,
     kind: oneway ? 'oneway' : descriptor.mode,
     timeoutMs: options.timeoutMs ?? client.defaultTimeoutMs,
-    headers: { ...client.defaultHeaders, ...options.headers },
+    headers: mergedRecords(client.defaultHeaders, options.headers),
     destService: client.service ?? service,
-  } as const;
+  };
   return observedCall(telemetry.hub, start, make, oneway);
 }
 
@@ -116,8 +121,16 @@ class ObservedClientCall<Res> implements ClientCallTap {
     private readonly make: (tap: ClientCallTap | undefined) => Observable<Res>,
   ) {
     this.observer = hub.start({
-      ...start,
       side: 'client',
+      service: start.service,
+      method: start.method,
+      kind: start.kind,
+      peer: start.peer,
+      timeoutMs: start.timeoutMs,
+      idlPackage: start.idlPackage,
+      localService: start.localService,
+      headers: start.headers,
+      destService: start.destService,
       setHeader: (key, value) => {
         this.added[key] = value;
       },

