@@ -29,6 +29,7 @@ import {
   type UnaryOutcome,
 } from './unary-reply.js';
 import type { UnaryCall, UnaryRoute } from './unary-route.js';
+import { ServedUnaryCall } from './served-unary-call.js';
 
 /**
  * How long after a call's deadline (int key 12) its `context deadline exceeded` reply leaves; the
@@ -205,9 +206,7 @@ export class UnaryServer {
         : setLongTimeout(() => {
             controller.abort(deadline);
           }, timeoutMs);
-    const replyHeaders = new Map<string, string>();
-    const replied = new ReplyNotice();
-    const call: UnaryCall = {
+    const call = new ServedUnaryCall({
       seqId: target.seqId,
       service,
       method: target.name,
@@ -219,16 +218,7 @@ export class UnaryServer {
       remoteAddress: connection.remoteAddress,
       shape: message.shape,
       requestBytes: message.message.length,
-      get replyBytes() {
-        return replied.bytes;
-      },
-      afterReply(listener) {
-        replied.listen(listener);
-      },
-      setReplyHeader(key, value) {
-        replyHeaders.set(key, value);
-      },
-    };
+    });
     this.running++;
     const outcome = settle(route, call).finally(() => {
       clearTimeout(timer);
@@ -245,9 +235,9 @@ export class UnaryServer {
     ]);
     let reply: PingPongReply | undefined;
     try {
-      reply = this.reply(target, route, settled, replyHeaders, oneway);
+      reply = this.reply(target, route, settled, call.replyHeaders, oneway);
     } finally {
-      replied.done(reply === undefined ? 0 : reply.init.message.length);
+      call.replied(reply === undefined ? 0 : reply.init.message.length);
     }
     return reply;
   }
@@ -281,30 +271,6 @@ export class UnaryServer {
   onIdle(): void {
     // The connection ends itself when draining; shutdown may be waiting for this.
     this.notifyIfIdle();
-  }
-}
-
-/** The reply's size once it is built, and who waits for it (telemetry only: usually no one). */
-class ReplyNotice {
-  bytes: number | undefined;
-  private listeners: (() => void)[] | undefined;
-
-  listen(listener: () => void): void {
-    if (this.bytes !== undefined) listener();
-    else (this.listeners ??= []).push(listener);
-  }
-
-  done(bytes: number): void {
-    this.bytes = bytes;
-    const listeners = this.listeners;
-    this.listeners = undefined;
-    for (const listener of listeners ?? []) {
-      try {
-        listener();
-      } catch (error) {
-        debug('afterReply listener threw: %s', describeValue(error));
-      }
-    }
   }
 }
 
