@@ -3,20 +3,8 @@ import { debug } from './debug.js';
 import { describeValue } from './to-error.js';
 import type { UnaryCall } from './unary-route.js';
 
-/** What a {@link ServedUnaryCall} is built from: the request's fields of {@link UnaryCall}. */
-export interface UnaryCallInit {
-  readonly seqId: number;
-  readonly service: string;
-  readonly method: string;
-  readonly oneway: boolean;
-  readonly args: Record<string, unknown>;
-  readonly headers: ReadonlyMap<string, string>;
-  readonly timeoutMs: number | undefined;
-  readonly signal: AbortSignal;
-  readonly remoteAddress: string | undefined;
-  readonly shape: PingPongShape;
-  readonly requestBytes: number;
-}
+/** What a {@link ServedUnaryCall} is built from: the request's side of {@link UnaryCall}. */
+export type UnaryCallInit = Omit<UnaryCall, 'replyBytes' | 'afterReply' | 'setReplyHeader'>;
 
 /**
  * One unary call as the server runs it: the request, the reply's header keys, and who waits for

@@ -37,6 +37,7 @@ var (
 	unaryPool      = flag.String("unary-pool", "long", "unary connection pool: long (Kitex's default long pool) | short (WithShortConnection; also makes ttstream use short connections) | mux (deprecated WithMuxConnection(1): one TTHeader connection, many calls in flight)")
 	rpcTimeout     = flag.Duration("rpc-timeout", 100*time.Millisecond, "unary_timeout: callopt.WithRPCTimeout of the slow call")
 	sleepMs        = flag.Int("sleep", 500, "unary_timeout: the slow call asks the server for sleep:<ms>")
+	connectTimeout = flag.Duration("connect-timeout", 0, "client.WithConnectTimeout of the unary pool (0 = Kitex's default, 50 ms)")
 	userIDFlag     = flag.Int64("user-id", 0, "userId of unary_notify (0 = random, so that runs never share the server's Notify book)")
 )
 
@@ -77,6 +78,9 @@ func unaryClientOptions() ([]client.Option, error) {
 	}
 	if *ttheaderMeta {
 		cos = append(cos, client.WithMetaHandler(transmeta.ClientTTHeaderHandler))
+	}
+	if *connectTimeout > 0 {
+		cos = append(cos, client.WithConnectTimeout(*connectTimeout))
 	}
 	switch *unaryPool {
 	case "long", "":
