@@ -3,7 +3,6 @@ import { AsyncSubject, Observable } from 'rxjs';
 import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
 import { type UnaryMethodDescriptor } from '../thrift/thrift-idl.js';
 import { type PingPongCall, type PingPongCallOptions } from '../transport/pingpong-call.js';
-import { mergedRecords } from './merged-records.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 
 /**
@@ -95,7 +94,7 @@ export function pingPongCallOptions(
 ): PingPongCallOptions {
   const onHeader = options.onHeader;
   return {
-    headers: mergedRecords(mergedRecords(defaults.headers, metadata), options.headers),
+    headers: Object.assign({}, defaults.headers, metadata, options.headers),
     metainfo: options.metainfo,
     timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
     signal: options.signal,
