@@ -146,6 +146,19 @@ class FailoverStream implements CallStream {
     return this.inner?.tryRecv();
   }
 
+  recvThen(
+    onResult: (result: IteratorResult<unknown, undefined>) => void,
+    onError: (error: Error) => void,
+  ): void {
+    if (this.inner !== undefined) {
+      this.inner.recvThen(onResult, onError);
+      return;
+    }
+    this.ready.then((stream) => {
+      stream.recvThen(onResult, onError);
+    }, onError);
+  }
+
   async header(): Promise<ReadonlyMap<string, string>> {
     return (await this.ready).header();
   }

@@ -3,6 +3,7 @@ import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { ACCEPTED } from '../transport/index.js';
 import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
 import { isAsyncIterable } from '../server/pulled-observable.js';
+import { receiveInto } from './receive-into.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 
 /**
@@ -18,6 +19,14 @@ export interface CallStream {
   recv(): Promise<IteratorResult<unknown, undefined>>;
   /** A message already received, without waiting; undefined when `recv()` must be awaited. */
   tryRecv?(): IteratorResult<unknown, undefined> | undefined;
+  /**
+   * `recv()` with callbacks, never called back synchronously (and from the transport's async
+   * context): a receive loop that waits costs no promise per message.
+   */
+  recvThen?(
+    onResult: (result: IteratorResult<unknown, undefined>) => void,
+    onError: (error: Error) => void,
+  ): void;
   cancel(reason?: unknown): void;
   header(): Promise<ReadonlyMap<string, string>>;
   trailer(): Promise<ReadonlyMap<string, string>>;
@@ -117,20 +126,7 @@ export function callObservable<Res>(
       void pumpIterable(input.requests, sender, () => !subscriber.closed).catch(fail);
     }
 
-    void (async () => {
-      try {
-        for (;;) {
-          // A burst already received is delivered without a promise per message.
-          const result = stream.tryRecv?.() ?? (await stream.recv());
-          if (subscriber.closed) return;
-          if (result.done === true) break;
-          subscriber.next(result.value as Res);
-        }
-        subscriber.complete();
-      } catch (error) {
-        subscriber.error(error);
-      }
-    })();
+    receiveInto(stream, subscriber);
 
     return () => {
       upstream?.unsubscribe();

@@ -36,6 +36,16 @@ export class OutboundPressure {
   }
 
   /**
+   * {@link ready} without a promise: false when reading may go on; otherwise true, and `resume`
+   * is called once it may (or the stream ended). A request stream read on callbacks waits here.
+   */
+  whenReady(resume: () => void): boolean {
+    if (this.pending < this.resumeBelow) return false;
+    this.waiters.push(resume);
+    return true;
+  }
+
+  /**
    * Undefined when nothing waits to be written; otherwise resolves once everything queued was
    * written. An AsyncIterable result is pulled on this, one message per completed write.
    */

@@ -146,7 +146,8 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
   );
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+/** True for a thenable. @internal */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     typeof value === 'object' &&
     value !== null &&

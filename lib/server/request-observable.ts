@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { type OutboundPressure } from './outbound-pressure.js';
 import { type MessageStep, pullInto } from './pulled-observable.js';
+import { isCallbackRequests, RequestReader } from './request-reader.js';
 
 /**
  * The `@Payload()` of a client or bidirectional handler: an Observable that pulls requests from
@@ -31,6 +32,10 @@ export class RequestStream<T> extends Observable<T> {
         return undefined;
       }
       taken.value = true;
+      if (isCallbackRequests(requests)) {
+        new RequestReader(subscriber, requests, pressure, steps).read();
+        return undefined;
+      }
       const iterator = requests[Symbol.asyncIterator]();
       pullInto(subscriber, iterator, () => pressure?.ready(), steps);
       return () => {

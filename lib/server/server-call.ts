@@ -50,6 +50,20 @@ export interface ServerCall extends AsyncIterable<unknown> {
    * failed. Throws what `send` would reject with at once. Absent for unary calls.
    */
   sendThen?(message: unknown, onWritten: (error?: Error) => void): boolean;
+  /**
+   * A request already received (or `{ done: true }` after the half-close) without waiting;
+   * undefined when a read must wait or fails. Throws a decode error. With {@link recvThen}, the
+   * request stream is read without a promise per message; absent, it is read with `for await`.
+   */
+  tryRecv?(): IteratorResult<unknown, undefined> | undefined;
+  /**
+   * The next request (or the end) through `onResult`, or the stream's failure through
+   * `onError`; never called back synchronously, and from the transport's async context.
+   */
+  recvThen?(
+    onResult: (result: IteratorResult<unknown, undefined>) => void,
+    onError: (error: Error) => void,
+  ): void;
   /** Resets the stream (RST with `error`'s code and text) and aborts `signal`. */
   reset(error: TTStreamError): void;
 }

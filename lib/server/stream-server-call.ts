@@ -82,6 +82,17 @@ export class StreamServerCall implements ServerCall {
     this.stream.cancel(error);
   }
 
+  tryRecv(): IteratorResult<unknown, undefined> | undefined {
+    return this.stream.tryRecv();
+  }
+
+  recvThen(
+    onResult: (result: IteratorResult<unknown, undefined>) => void,
+    onError: (error: Error) => void,
+  ): void {
+    this.stream.recvThen(onResult, onError);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
     return this.stream[Symbol.asyncIterator]();
   }

@@ -228,6 +228,23 @@ export class ClientStream<Req, Res> implements AsyncIterable<Res>, CascadeChild,
     return this.buffer.takeMapped(toResult);
   }
 
+  /**
+   * {@link recv} with callbacks instead of a promise, never called back synchronously (see
+   * `RecvBuffer.readThen`): a reader that waits for each message costs no promise.
+   */
+  recvThen(
+    onResult: (result: IteratorResult<Res, undefined>) => void,
+    onError: (error: Error) => void,
+  ): void {
+    const { recvTimeoutMs } = this.options;
+    if (recvTimeoutMs !== undefined && recvTimeoutMs > 0) {
+      this.recv().then(onResult, onError);
+      return;
+    }
+    const toResult = (this.toResult ??= (payload) => this.decodeResult(payload));
+    this.buffer.readThen(toResult, onResult, onError);
+  }
+
   /** Decodes a received payload (`undefined`: EOF); a decode error cancels the stream. */
   private decodeResult(payload: Uint8Array | undefined): IteratorResult<Res, undefined> {
     if (payload === undefined) return { done: true, value: undefined };

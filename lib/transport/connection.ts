@@ -6,6 +6,7 @@ import { FrameDecodeError } from '../protocol/frame-decode-error.js';
 import { isKnownFrameType } from '../protocol/frame-type.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/ttheader-constants.js';
 import { debug } from './debug.js';
+import { inDeliveryBatch } from './delivery-batch.js';
 import { FrameWriter } from './frame-writer.js';
 import { ReadDeadline } from './read-deadline.js';
 
@@ -101,8 +102,9 @@ export class Connection {
         this.destroy(new TTStreamError(TTStreamErrorCode.TransportClosing, { detail: reason }));
       },
     );
+    // Readers of the chunk's streams are called back once all its frames were handled.
     socket.on('data', (chunk: Buffer) => {
-      this.onData(chunk);
+      inDeliveryBatch(this.onData, chunk);
     });
     socket.on('error', (error: Error) => {
       debug('socket error: %s', error.message);
@@ -210,7 +212,7 @@ export class Connection {
     }
   }
 
-  private onData(chunk: Buffer): void {
+  private readonly onData = (chunk: Buffer): void => {
     if (this.closed) return;
     let frames: Frame[];
     try {
@@ -230,7 +232,7 @@ export class Connection {
     }
     this.deadline.onData(this.decoder.midFrame, frames.length > 0);
     this.dispatch(frames);
-  }
+  };
 
   private dispatch(frames: readonly Frame[]): void {
     for (const frame of frames) {

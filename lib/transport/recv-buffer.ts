@@ -1,5 +1,6 @@
 import { toError } from './to-error.js';
 import { setLongTimeout } from './long-timeout.js';
+import { deliverLater } from './delivery-batch.js';
 
 /** Limits of one stream's receive buffer. */
 export interface RecvBufferLimits {
@@ -32,6 +33,8 @@ interface Waiter {
   timer: NodeJS.Timeout | undefined;
   /** Applied to the payload on delivery ({@link RecvBuffer.nextMapped}). */
   map: ((payload: Uint8Array | undefined) => unknown) | undefined;
+  /** A callback reader ({@link RecvBuffer.readThen}): called through the delivery batch. */
+  later: boolean;
 }
 
 /**
@@ -85,7 +88,7 @@ export class RecvBuffer {
     if (this.ended) return true;
     const waiter = this.takeWaiter();
     if (waiter !== undefined) {
-      deliver(waiter, payload);
+      handOver(waiter, payload);
       return true;
     }
     const count = this.length;
@@ -106,7 +109,11 @@ export class RecvBuffer {
     if (this.heldBytes > 0) this.onBytes(-this.heldBytes);
     for (let waiter = this.takeWaiter(); waiter !== undefined; waiter = this.takeWaiter()) {
       if (error === undefined) {
-        deliver(waiter, undefined);
+        handOver(waiter, undefined);
+      } else if (waiter.later) {
+        deliverLater(() => {
+          waiter.reject(error);
+        });
       } else {
         clearTimeout(waiter.timer);
         waiter.reject(error);
@@ -126,7 +133,7 @@ export class RecvBuffer {
         : Promise.reject(this.endError);
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined, map: undefined };
+      const waiter: Waiter = { resolve, reject, timer: undefined, map: undefined, later: false };
       if (timeoutMs !== undefined && timeoutMs > 0) {
         waiter.timer = setLongTimeout(() => {
           this.removeWaiter(waiter);
@@ -154,13 +161,44 @@ export class RecvBuffer {
     const { endError } = this;
     if (endError !== undefined) return Promise.reject(endError);
     return new Promise<R>((resolve, reject) => {
-      this.addWaiter({
-        resolve: resolve,
-        reject,
-        timer: undefined,
-        map,
-      });
+      this.addWaiter({ resolve, reject, timer: undefined, map, later: false });
     });
+  }
+
+  /**
+   * {@link nextMapped} with callbacks instead of a promise: `onValue(map(payload))` with the next
+   * payload (`map(undefined)` at EOF), or `onError` with the end error or what `map` threw.
+   * Never calls back synchronously: a queued payload or the end goes through
+   * {@link deliverLater}, and a payload that arrives later is handed over at the end of the
+   * socket chunk that carried it. The callbacks run in whatever async context that is; a reader
+   * that needs its own binds them (an `AsyncResource`).
+   */
+  readThen<R>(
+    map: (payload: Uint8Array | undefined) => R,
+    onValue: (value: R) => void,
+    onError: (error: Error) => void,
+  ): void {
+    const waiter: Waiter = {
+      resolve: onValue,
+      reject: onError,
+      timer: undefined,
+      map,
+      later: true,
+    };
+    if (this.length > 0) {
+      handOver(waiter, this.shift());
+      return;
+    }
+    if (this.ended) {
+      const { endError } = this;
+      if (endError === undefined) handOver(waiter, undefined);
+      else
+        deliverLater(() => {
+          onError(endError);
+        });
+      return;
+    }
+    this.addWaiter(waiter);
   }
 
   /**
@@ -216,7 +254,18 @@ export class RecvBuffer {
 
 const EMPTY = new Uint8Array(0);
 
-/** Hands `payload` (undefined: EOF) to a waiting reader. */
+/** Hands `payload` (undefined: EOF) to a waiting reader: now, or a callback reader later. */
+function handOver(waiter: Waiter, payload: Uint8Array | undefined): void {
+  if (!waiter.later) {
+    deliver(waiter, payload);
+    return;
+  }
+  deliverLater(() => {
+    deliver(waiter, payload);
+  });
+}
+
+/** Calls a waiting reader with `payload` (undefined: EOF), mapped. */
 function deliver(waiter: Waiter, payload: Uint8Array | undefined): void {
   clearTimeout(waiter.timer);
   if (waiter.map === undefined) {

@@ -244,6 +244,22 @@ export class ServerStream<Req, Res> implements AsyncIterable<Req>, CascadeParent
     return this.buffer.nextMapped(this.route.toResult);
   }
 
+  /**
+   * The next request if one was already received (or `{ done: true }` after the half-close),
+   * without waiting; undefined when {@link recv} would have to wait or reject.
+   */
+  tryRecv(): IteratorResult<Req, undefined> | undefined {
+    return this.buffer.takeMapped(this.route.toResult);
+  }
+
+  /** {@link recv} with callbacks, never called back synchronously: no promise per request. */
+  recvThen(
+    onResult: (result: IteratorResult<Req, undefined>) => void,
+    onError: (error: Error) => void,
+  ): void {
+    this.buffer.readThen(this.route.toResult, onResult, onError);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Req, undefined> {
     return new RecvIterator(this);
   }
