@@ -6,7 +6,8 @@
 //   (c) sdk      the default, an SDK registered: always-on sampling, batch span processor into a
 //                no-op exporter, W3C propagation, AsyncLocalStorage context, a meter provider
 //                with a periodic reader
-//   (d) absent   the default, @opentelemetry/api unresolvable (preload hide-otel-api.js); the
+//   (d) absent   the default, @opentelemetry/api unresolvable (hide-otel-api.js, the preload of
+//                every case, hides it here); the
 //                children check that it is, and that no @opentelemetry module ever loads
 //   (e) sdk-off  the SDK of (c) with `telemetry: false`, a context made active once (as the SDK's
 //                first export does): a control for what the SDK costs an application by itself
@@ -118,9 +119,10 @@ class Peer {
   }
 
   static async start(kind: TelemetryCase, args: readonly string[]): Promise<Peer> {
-    const execArgv = kind === 'absent' ? ['--import', hideOtelApi] : [];
+    // The same preload in every case (it hides the API only in `absent`): see its header.
     const child = fork(peerScript, [...args], {
-      execArgv,
+      execArgv: ['--import', hideOtelApi],
+      env: { ...process.env, BENCH_HIDE_OTEL_API: kind === 'absent' ? '1' : '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const peer = new Peer(`${kind} ${args[0] ?? ''}`, child);
