@@ -1,6 +1,6 @@
 // Preload of every case of bench:telemetry (`node --import <this file>`). Every child registers
 // the same module resolve hook, which runs on a thread of its own: with the hook in the `absent`
-// case only, that case ran bidi echo at 1.27x-1.39x of `telemetry: false` in seven runs out of
+// case only, that case ran bidi echo at 1.27x-1.39x of `telemetry: false` in six runs out of
 // seven, on less CPU per message, though it runs the same code; the thread, not the code, made
 // the difference. With BENCH_HIDE_OTEL_API=1 (the `absent` case), from here on
 // `@opentelemetry/api` cannot be resolved, as if it were not installed: require() (how
