@@ -1,11 +1,12 @@
 // Preload of every case of bench:telemetry (`node --import <this file>`). Every child registers
-// the same module resolve hook, which runs on a thread of its own: with the hook in the `absent`
+// the same module resolve hook, which runs on a thread of its own. With the hook in the `absent`
 // case only, that case ran bidi echo at 1.27x-1.39x of `telemetry: false` in six runs out of
-// seven, on less CPU per message, though it runs the same code; the thread, not the code, made
-// the difference. With BENCH_HIDE_OTEL_API=1 (the `absent` case), from here on
-// `@opentelemetry/api` cannot be resolved, as if it were not installed: require() (how
-// lib/telemetry/otel/load-otel-api.ts loads it) fails with MODULE_NOT_FOUND, import with
-// ERR_MODULE_NOT_FOUND, so a stray static import would fail the case instead of hiding in it.
+// seven, on less CPU per message, though it runs the same code; a difference in how the
+// processes were started must not be able to do that. With BENCH_HIDE_OTEL_API=1 (the `absent`
+// case), from here on `@opentelemetry/api` cannot be resolved, as if it were not installed:
+// require() (how lib/telemetry/otel/load-otel-api.ts loads it) fails with MODULE_NOT_FOUND,
+// import with ERR_MODULE_NOT_FOUND, so a stray static import would fail the case instead of
+// hiding in it.
 // Otherwise the hook passes every specifier through.
 import Module, { register } from 'node:module';
 
