@@ -76,12 +76,8 @@ export function pullInto<T>(
           subscriber.complete();
           return;
         }
-        let message: unknown = next.value;
-        for (const step of steps) {
-          // A step that answers at once (a synchronous pipe) is not awaited: no promise per message.
-          const stepped = step(message);
-          message = isPromiseLike(stepped) ? await stepped : stepped;
-        }
+        const stepped = applySteps(steps, next.value);
+        const message = isPromiseLike(stepped) ? await stepped : stepped;
         if (stopped()) return;
         subscriber.next(message as T);
       }
@@ -90,6 +86,28 @@ export function pullInto<T>(
     }
   };
   void pull();
+}
+
+/**
+ * `steps` applied to `message` in order (from `from`): the result, or once a step answers with a
+ * promise, a promise of it. Steps that answer at once (synchronous pipes) cost no promise.
+ * Throws what a step throws. @internal not covered by semver
+ */
+export function applySteps(steps: readonly MessageStep[], message: unknown, from = 0): unknown {
+  for (let index = from; index < steps.length; index++) {
+    const stepped = (steps[index] as MessageStep)(message);
+    if (isPromiseLike(stepped)) return settleSteps(steps, stepped, index + 1);
+    message = stepped;
+  }
+  return message;
+}
+
+async function settleSteps(
+  steps: readonly MessageStep[],
+  pending: PromiseLike<unknown>,
+  from: number,
+): Promise<unknown> {
+  return applySteps(steps, await pending, from);
 }
 
 /**

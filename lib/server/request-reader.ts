@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { type Subscriber } from 'rxjs';
 import { type OutboundPressure } from './outbound-pressure.js';
-import { isPromiseLike, type MessageStep } from './pulled-observable.js';
+import { applySteps, isPromiseLike, type MessageStep } from './pulled-observable.js';
 import { PULLS_PER_TURN } from './pull-turns.js';
 import { type ServerCall } from './server-call.js';
 
@@ -92,40 +92,33 @@ export class RequestReader<T> extends AsyncResource {
       subscriber.complete();
       return false;
     }
-    let message: unknown = result.value;
-    for (let index = 0; index < steps.length; index++) {
-      let stepped: unknown;
-      try {
-        stepped = (steps[index] as MessageStep)(message);
-      } catch (error) {
-        this.fail(error);
-        return false;
-      }
-      if (isPromiseLike(stepped)) {
-        // An async pipe: the next read waits for it (nothing piles up).
-        void this.emitAfter(stepped, index + 1);
-        return false;
-      }
-      message = stepped;
+    let message: unknown;
+    try {
+      message = applySteps(steps, result.value);
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    if (isPromiseLike(message)) {
+      // An async pipe: the next read waits for it (nothing piles up).
+      void this.emitAfter(message);
+      return false;
     }
     subscriber.next(message as T);
     return true;
   }
 
-  /** Finishes the steps from `from` once `pending` settled, emits, and reads on. */
-  private async emitAfter(pending: PromiseLike<unknown>, from: number): Promise<void> {
+  /** Emits the message an async step settles to, then reads on. */
+  private async emitAfter(pending: PromiseLike<unknown>): Promise<void> {
+    let message: unknown;
     try {
-      let message = await pending;
-      for (let index = from; index < this.steps.length; index++) {
-        const stepped = (this.steps[index] as MessageStep)(message);
-        message = isPromiseLike(stepped) ? await stepped : stepped;
-      }
-      if (this.subscriber.closed) return;
-      this.subscriber.next(message as T);
+      message = await pending;
     } catch (error) {
       this.fail(error);
       return;
     }
+    if (this.subscriber.closed) return;
+    this.subscriber.next(message as T);
     this.read();
   }
 

@@ -14,14 +14,11 @@
  */
 type Delivery = () => void;
 
-/** One chunk's deliveries, drained in one microtask queued with the first of them. */
-class Batch {
-  readonly deliveries: Delivery[] = [];
-  scheduled = false;
-}
-
-/** The batch deliveries join: open while a chunk is dispatched and while its batch drains. */
-let open: Batch | undefined;
+/**
+ * The deliveries of the chunk being dispatched, or of the batch draining: a delivery queued now
+ * joins them. Its drain is queued with its first delivery.
+ */
+let open: Delivery[] | undefined;
 
 /** Runs `dispatch(input)`; every delivery it queues runs, in order, in one microtask. */
 export function inDeliveryBatch<T>(dispatch: (input: T) => void, input: T): void {
@@ -29,7 +26,7 @@ export function inDeliveryBatch<T>(dispatch: (input: T) => void, input: T): void
     dispatch(input);
     return;
   }
-  open = new Batch();
+  open = [];
   try {
     dispatch(input);
   } finally {
@@ -44,25 +41,22 @@ export function deliverLater(delivery: Delivery): void {
     queueMicrotask(delivery);
     return;
   }
-  batch.deliveries.push(delivery);
-  if (batch.scheduled) return;
   // Queued with the first delivery, not at the end of the chunk: a promise the chunk settles
-  // after this message (the stream's `trailer()`) still reacts after it, as it did.
-  batch.scheduled = true;
-  queueMicrotask(() => {
-    drain(batch);
-  });
+  // after this message (the stream's `trailer()`) still reacts after it, as it did. A batch
+  // that drains already has its first delivery, so what joins it runs in that drain.
+  if (batch.push(delivery) === 1) {
+    queueMicrotask(() => {
+      drain(batch);
+    });
+  }
 }
 
-function drain(batch: Batch): void {
+function drain(batch: Delivery[]): void {
   const outer = open;
   // Open while it drains: what a reader's delivery causes (its next read) joins its end.
   open = batch;
   try {
-    const { deliveries } = batch;
-    for (let index = 0; index < deliveries.length; index++) {
-      runDelivery(deliveries[index] as Delivery);
-    }
+    for (let index = 0; index < batch.length; index++) runDelivery(batch[index] as Delivery);
   } finally {
     open = outer;
   }

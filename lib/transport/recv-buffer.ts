@@ -108,16 +108,7 @@ export class RecvBuffer {
     this.endError = error;
     if (this.heldBytes > 0) this.onBytes(-this.heldBytes);
     for (let waiter = this.takeWaiter(); waiter !== undefined; waiter = this.takeWaiter()) {
-      if (error === undefined) {
-        handOver(waiter, undefined);
-      } else if (waiter.later) {
-        deliverLater(() => {
-          waiter.reject(error);
-        });
-      } else {
-        clearTimeout(waiter.timer);
-        waiter.reject(error);
-      }
+      endWaiter(waiter, error);
     }
   }
 
@@ -190,12 +181,7 @@ export class RecvBuffer {
       return;
     }
     if (this.ended) {
-      const { endError } = this;
-      if (endError === undefined) handOver(waiter, undefined);
-      else
-        deliverLater(() => {
-          onError(endError);
-        });
+      endWaiter(waiter, this.endError);
       return;
     }
     this.addWaiter(waiter);
@@ -263,6 +249,20 @@ function handOver(waiter: Waiter, payload: Uint8Array | undefined): void {
   deliverLater(() => {
     deliver(waiter, payload);
   });
+}
+
+/** Tells a waiting reader of the end: EOF, or `error`. */
+function endWaiter(waiter: Waiter, error: Error | undefined): void {
+  if (error === undefined) {
+    handOver(waiter, undefined);
+  } else if (waiter.later) {
+    deliverLater(() => {
+      waiter.reject(error);
+    });
+  } else {
+    clearTimeout(waiter.timer);
+    waiter.reject(error);
+  }
 }
 
 /** Calls a waiting reader with `payload` (undefined: EOF), mapped. */
