@@ -67,7 +67,6 @@ interface Req {
 class ShopController {
   // Server streaming from an async generator that fails after two messages.
   @StreamPattern('TestService.ServerStreamWithErr')
-   
   async *fromGenerator(@Payload() req: Req) {
     for (let index = 0; index < req.count; index++) yield { message: `g${index}`, index };
     throw new OutOfStock(req.message);
@@ -133,7 +132,6 @@ describe('errors from async generators take the same path as any other handler e
     @UseInterceptors(WatchInterceptor)
     class Counting {
       @StreamPattern('TestService.EchoServer')
-       
       async *count(@Payload() req: Req) {
         for (let index = 0; index < req.count; index++) yield { message: `c${index}`, index };
       }

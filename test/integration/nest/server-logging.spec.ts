@@ -52,7 +52,6 @@ class CapturingLogger implements LoggerService {
 @Controller()
 class FailingController {
   @StreamPattern('TestService.ServerStreamWithErr')
-   
   async *fail(@Payload() req: { message: string }) {
     yield { message: 'first', index: 0 };
     if (req.message === 'biz') throw new BizStatusError(10001, 'insufficient user balance');
