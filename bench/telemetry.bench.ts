@@ -25,16 +25,17 @@
 // A round runs every case in turn, each round starting one case later (a b c d e, b c d e a, ...),
 // so that load from other processes hits all alike. Printed per case: the medians, and the median
 // over all rounds of its ratio to (a) in the same round (steadier than a ratio of medians when the
-// load drifts), with the 90% bootstrap interval of that median: a target is PASS or MISS only
-// when the whole interval is past its line. Throughput is client-observed msgs/s; µs
-// CPU/msg is server + client process CPU time per message. Run with `npm run bench:telemetry`.
-// Env: BENCH_EPOCHS (default 5), BENCH_ROUNDS (per epoch, default 4), BENCH_WARMUP (default 8),
+// load drifts), with the 90% bootstrap interval of that median (epochs drawn whole: the rounds
+// of one pair share its luck, so more epochs narrow it, more rounds hardly): a target is PASS or
+// MISS only when the whole interval is past its line. Throughput is client-observed msgs/s; µs CPU/msg is server + client process CPU time per
+// message. Run with `npm run bench:telemetry`.
+// Env: BENCH_EPOCHS (default 8), BENCH_ROUNDS (per epoch, default 3), BENCH_WARMUP (default 8),
 // BENCH_SCALE (multiplies the message counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only
 // and (g) metrics only, each with the SDK of (c)).
 import { type ChildProcess, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { type Interval, medianInterval, verdict } from './support/bootstrap.js';
+import { clustersOf, type Interval, medianInterval, verdict } from './support/bootstrap.js';
 import { int, median, printColumns, quantile } from './support/report.js';
 import {
   MESSAGE_BYTES,
@@ -48,8 +49,8 @@ import {
   type WorkloadResult,
 } from './support/telemetry-protocol.js';
 
-const EPOCHS = positive('BENCH_EPOCHS', 5);
-const ROUNDS = positive('BENCH_ROUNDS', 4);
+const EPOCHS = positive('BENCH_EPOCHS', 8);
+const ROUNDS = positive('BENCH_ROUNDS', 3);
 const WARMUP = positive('BENCH_WARMUP', 8);
 const SCALE = positive('BENCH_SCALE', 1);
 /** Longest any single step (start, one run, stats) may take. */
@@ -299,9 +300,12 @@ function roundRatio(
   return median(roundRatios(runs, kind, base, figure));
 }
 
-/** The median per-round msgs/s ratio of `kind` to `base`, with its 90% bootstrap interval. */
+/**
+ * The median per-round msgs/s ratio of `kind` to `base`, with its 90% bootstrap interval, each
+ * epoch's rounds drawn together (they share their processes' luck).
+ */
 function ratioInterval(runs: Runs, kind: TelemetryCase, base: TelemetryCase): Interval {
-  return medianInterval(roundRatios(runs, kind, base, msgsPerSec));
+  return medianInterval(clustersOf(roundRatios(runs, kind, base, msgsPerSec), ROUNDS));
 }
 
 /** `0.91x [0.84-0.97]`: a median ratio and its interval. */
@@ -404,8 +408,8 @@ async function bench(started: Peer[], stopAll: () => Promise<void>): Promise<voi
     children +
       "\nTargets (the issue's: bidi echo and long server streams; short streams for information).\n" +
       'msgs/s ratio: median of per-round ratios, in brackets the 90% bootstrap interval of that\n' +
-      'median (PASS or MISS only when the whole interval is past the line, else UNRESOLVED: the\n' +
-      "rounds cannot place it); CPU ratio: (a) µs CPU/msg over the case's\n",
+      'median, resampling whole epochs (PASS or MISS only when the whole interval is past the\n' +
+      "line, else UNRESOLVED: the rounds cannot place it); CPU ratio: (a) µs CPU/msg over the case's\n",
   );
   printColumns(['target', 'msgs/s ratio', 'CPU ratio', 'result'], targets);
 }

@@ -11,33 +11,47 @@ export interface Interval {
 }
 
 /**
- * The median of `values` and its percentile-bootstrap interval at `confidence` (0.9: the 5th and
- * 95th percentiles of the medians of `resamples` resamplings with replacement). Seeded, so the
- * same rounds always print the same interval.
+ * The median of all values in `clusters` and its percentile-bootstrap interval at `confidence`
+ * (0.9: the 5th and 95th percentiles of `resamples` medians). Each resampling draws whole
+ * clusters with replacement: the rounds of one pair of processes share its luck (JIT, GC, how
+ * its traffic batches), so they are not independent draws, and resampling them one by one would
+ * print an interval narrower than the runs support. Seeded: the same rounds print the same
+ * interval.
  */
 export function medianInterval(
-  values: readonly number[],
+  clusters: readonly (readonly number[])[],
   confidence = 0.9,
   resamples = 2000,
   seed = 1,
 ): Interval {
-  if (values.length === 0) throw new RangeError('an interval of nothing');
+  // Empty clusters hold nothing to draw: left out, every draw has a median.
+  const drawn = clusters.filter((cluster) => cluster.length > 0);
+  const all = drawn.flat();
+  if (all.length === 0) throw new RangeError('an interval of nothing');
   if (!(confidence > 0 && confidence < 1)) throw new RangeError('confidence must be in (0, 1)');
   const random = seededRandom(seed);
   const medians: number[] = [];
-  const sample: number[] = new Array<number>(values.length);
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < values.length; i++) {
-      sample[i] = values[Math.floor(random() * values.length)] ?? 0;
+    const sample: number[] = [];
+    for (let i = 0; i < drawn.length; i++) {
+      sample.push(...(drawn[Math.floor(random() * drawn.length)] ?? []));
     }
     medians.push(median(sample));
   }
   const tail = (1 - confidence) / 2;
   return {
-    value: median(values),
+    value: median(all),
     low: quantile(medians, tail),
     high: quantile(medians, 1 - tail),
   };
+}
+
+/** `values` cut into consecutive clusters of `size` (the last may be shorter). */
+export function clustersOf(values: readonly number[], size: number): number[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError('size must be a positive integer');
+  const clusters: number[][] = [];
+  for (let i = 0; i < values.length; i += size) clusters.push(values.slice(i, i + size));
+  return clusters;
 }
 
 /** Where an interval lies against a floor: wholly above, wholly below, or across it. */
