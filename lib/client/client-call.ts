@@ -1,4 +1,4 @@
-import { isObservable, Observable, of, type Subscription } from 'rxjs';
+import { isObservable, Observable, type Observer, of, type Subscription } from 'rxjs';
 import { TTStreamError, TTStreamErrorCode } from '../errors/index.js';
 import { ACCEPTED } from '../transport/index.js';
 import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
@@ -39,6 +39,19 @@ export interface CallStream {
   readonly receivedCount?: number;
 }
 
+/**
+ * Hears how a call's Observable ends, just before its subscriber does: telemetry learns the
+ * outcome without standing between the call and the subscriber for every response.
+ * @internal not covered by semver
+ */
+export interface CallEnding {
+  completed(): void;
+  failed(error: unknown): void;
+}
+
+/** How a call's Observable ends: its subscriber's, or those with a listener in front. @internal */
+export type CallEnds = Pick<Observer<unknown>, 'complete' | 'error'>;
+
 /** What a call sends: one request, or a stream of them. @internal */
 export type CallInput =
   | { readonly kind: 'one'; readonly request: unknown }
@@ -62,7 +75,7 @@ export function streamInput(descriptor: TTStreamMethodLike, data: unknown): Call
  * A cold Observable over one stream: subscribing opens it (`open()`), sends the input (then
  * half-closes), and emits every response; the stream's failure (a `BizStatusError`, an
  * `ApplicationException`, a `TTStreamError`) is the Observable's error. Unsubscribing before the
- * end cancels the stream (RST).
+ * end cancels the stream (RST). `ending` hears of the end first.
  * @internal not covered by semver
  */
 export function callObservable<Res>(
@@ -70,14 +83,23 @@ export function callObservable<Res>(
   input: CallInput,
   options: TTStreamCallOptions = {},
   highWaterMark = REQUEST_HIGH_WATER_MARK,
+  ending?: CallEnding,
 ): Observable<Res> {
   return new Observable<Res>((subscriber) => {
-    const stream = open();
+    const ends = ending === undefined ? subscriber : endsHeardBy(ending, subscriber);
+    let stream: CallStream;
+    try {
+      stream = open();
+    } catch (error) {
+      // Through `ends`, not the Observable's own catch, so that `ending` hears of it too.
+      ends.error(error);
+      return undefined;
+    }
     let upstream: Subscription | undefined;
     const fail = (error: unknown): void => {
       if (subscriber.closed) return;
       if (!stream.isEnded) stream.cancel(error);
-      subscriber.error(error);
+      ends.error(error);
     };
     const onHeader = options.onHeader;
     if (onHeader !== undefined) {
@@ -126,13 +148,27 @@ export function callObservable<Res>(
       void pumpIterable(input.requests, sender, () => !subscriber.closed).catch(fail);
     }
 
-    receiveInto(stream, subscriber);
+    receiveInto(stream, subscriber, ends);
 
     return () => {
       upstream?.unsubscribe();
       if (!stream.isEnded) stream.cancel();
     };
   });
+}
+
+/** `subscriber`'s end, told to `ending` first. */
+function endsHeardBy(ending: CallEnding, subscriber: CallEnds): CallEnds {
+  return {
+    complete: () => {
+      ending.completed();
+      subscriber.complete();
+    },
+    error: (error: unknown) => {
+      ending.failed(error);
+      subscriber.error(error);
+    },
+  };
 }
 
 /**

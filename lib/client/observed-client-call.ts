@@ -1,9 +1,9 @@
-import { Observable } from 'rxjs';
+import { Observable, type Observer } from 'rxjs';
 import { type ClientRpcStart, type RpcObserver } from '../telemetry/rpc-lifecycle.js';
 import { abandonedOutcome, OK_OUTCOME, outcomeOfError } from '../telemetry/rpc-outcome.js';
 import { type TelemetryHub } from '../telemetry/telemetry-hub.js';
 import { type TTStreamMethodLike } from '../server/idl-descriptor.js';
-import { type CallStream } from './client-call.js';
+import { type CallEnding, type CallStream } from './client-call.js';
 import { type TTStreamCallOptions } from './ttstream-call-options.interface.js';
 import { type TTStreamClientOptions } from './ttstream-client-options.interface.js';
 import { mergedRecords } from './merged-records.js';
@@ -28,6 +28,11 @@ export interface ClientCallTap {
   stream(stream: CallStream): CallStream;
   /** Notes a unary or oneway call's transport call, for its byte counts; returns it. */
   unary<C extends PayloadByteCounts>(call: C): C;
+  /**
+   * The listener a call that reports its own end (`callObservable`) is given. A call built with
+   * it gets the caller's subscriber as is, with no observer in between for every response.
+   */
+  ending(): CallEnding;
 }
 
 /**
@@ -112,6 +117,8 @@ class ObservedClientCall<Res> implements ClientCallTap {
   private sent = 0;
   private received = 0;
   private ended = false;
+  /** The call reports its end to {@link ending}: the subscriber need not be watched. */
+  private endsReported = false;
   /** The transport stream or unary call, for its byte counts. */
   private opened: PayloadByteCounts | undefined;
 
@@ -146,11 +153,7 @@ class ObservedClientCall<Res> implements ClientCallTap {
     return this.added;
   }
 
-  subscribe(subscriber: {
-    next(value: Res): void;
-    error(error: unknown): void;
-    complete(): void;
-  }): () => void {
+  subscribe(subscriber: Observer<Res>): () => void {
     const observer = this.observer;
     const inner = this.inner;
     if (observer === undefined || inner === undefined) {
@@ -174,11 +177,17 @@ class ObservedClientCall<Res> implements ClientCallTap {
         subscriber.complete();
       },
     };
+    // A layer per response costs more than its calls: on bidi echo, about 0.7 µs of the
+    // client's CPU per message (it keeps the JIT from inlining the receive path). So when the
+    // call reports its own end and no plug-in hears each message, the subscriber goes to the
+    // call as is (an RxJS Subscriber is used as given, not wrapped again).
+    const direct = this.endsReported && observer.message === undefined;
+    const target = direct ? subscriber : observing;
     // The call opens on subscription: in the observer's context (a tracer's span is active).
     const subscription =
       observer.run === undefined
-        ? inner.subscribe(observing)
-        : observer.run(() => inner.subscribe(observing));
+        ? inner.subscribe(target)
+        : observer.run(() => inner.subscribe(target));
     return () => {
       subscription.unsubscribe();
       this.end(observer, abandonedOutcome());
@@ -228,6 +237,18 @@ class ObservedClientCall<Res> implements ClientCallTap {
   unary<C extends PayloadByteCounts>(call: C): C {
     this.opened = call;
     return call;
+  }
+
+  ending(): CallEnding {
+    this.endsReported = true;
+    return {
+      completed: () => {
+        if (this.observer !== undefined) this.end(this.observer, OK_OUTCOME);
+      },
+      failed: (error) => {
+        if (this.observer !== undefined) this.end(this.observer, outcomeOfError(error));
+      },
+    };
   }
 
   private end(observer: RpcObserver, outcome: Parameters<RpcObserver['end']>[0]): void {

@@ -1,17 +1,21 @@
 import { AsyncResource } from 'node:async_hooks';
 import { type Subscriber } from 'rxjs';
-import { type CallStream } from './client-call.js';
+import { type CallEnds, type CallStream } from './client-call.js';
 
 /**
- * Emits every response of `stream` into `subscriber`, then completes it, or fails it with the
- * stream's error. Stops emitting once the subscriber is closed. A burst already received is
- * emitted without waiting; a stream that can call back (`recvThen`) is waited on without a
- * promise per message.
+ * Emits every response of `stream` into `subscriber`, then ends it through `ends` (completes it,
+ * or fails it with the stream's error). Stops emitting once the subscriber is closed. A burst
+ * already received is emitted without waiting; a stream that can call back (`recvThen`) is
+ * waited on without a promise per message.
  * @internal not covered by semver
  */
-export function receiveInto<Res>(stream: CallStream, subscriber: Subscriber<Res>): void {
-  if (canCallBack(stream)) new CallbackReceiver(stream, subscriber).drain(undefined);
-  else void receiveAwaiting(stream, subscriber);
+export function receiveInto<Res>(
+  stream: CallStream,
+  subscriber: Subscriber<Res>,
+  ends: CallEnds = subscriber,
+): void {
+  if (canCallBack(stream)) new CallbackReceiver(stream, subscriber, ends).drain(undefined);
+  else void receiveAwaiting(stream, subscriber, ends);
 }
 
 type CallingBackStream = CallStream & Required<Pick<CallStream, 'recvThen'>>;
@@ -30,6 +34,7 @@ class CallbackReceiver<Res> extends AsyncResource {
   constructor(
     private readonly stream: CallingBackStream,
     private readonly subscriber: Subscriber<Res>,
+    private readonly ends: CallEnds,
   ) {
     super('TTStreamReceive');
   }
@@ -53,7 +58,7 @@ class CallbackReceiver<Res> extends AsyncResource {
       ) {
         if (subscriber.closed) return;
         if (result.done === true) {
-          subscriber.complete();
+          this.ends.complete();
           return;
         }
         subscriber.next(result.value as Res);
@@ -67,7 +72,7 @@ class CallbackReceiver<Res> extends AsyncResource {
   }
 
   fail(error: unknown): void {
-    if (!this.subscriber.closed) this.subscriber.error(error);
+    if (!this.subscriber.closed) this.ends.error(error);
   }
 }
 
@@ -87,6 +92,7 @@ function failReceiver(receiver: CallbackReceiver<unknown>, error: Error): void {
 async function receiveAwaiting<Res>(
   stream: CallStream,
   subscriber: Subscriber<Res>,
+  ends: CallEnds,
 ): Promise<void> {
   try {
     for (;;) {
@@ -96,8 +102,8 @@ async function receiveAwaiting<Res>(
       if (result.done === true) break;
       subscriber.next(result.value as Res);
     }
-    subscriber.complete();
+    ends.complete();
   } catch (error) {
-    subscriber.error(error);
+    ends.error(error);
   }
 }

@@ -332,7 +332,8 @@ export class TTStreamClient extends ClientProxy {
       );
     return this.observed(service, descriptor, options, (tap) => {
       const opened = tap === undefined ? open : () => tap.stream(open(tap.headers));
-      return callObservable<Res>(opened, input, options, this.options.requestHighWaterMark);
+      const ending = tap?.ending();
+      return callObservable<Res>(opened, input, options, this.options.requestHighWaterMark, ending);
     });
   }
 

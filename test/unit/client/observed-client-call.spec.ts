@@ -1,13 +1,18 @@
 /**
  * What telemetry costs a client stream per message: nothing when no plug-in asks for messages
- * (the transport's stream is used as is, and its own counts end the call), a wrapper only for a
+ * (the transport's stream is used as is, and its own counts end the call; the caller's
+ * subscriber goes to the call as is when the call reports its own end), a wrapper only for a
  * plug-in that hears each message.
  */
 import { describe, expect, it } from '@jest/globals';
-import { lastValueFrom, Observable, toArray } from 'rxjs';
-import { type CallStream } from '../../../lib/client/client-call.js';
+import { lastValueFrom, Observable, type Subscriber, toArray } from 'rxjs';
+import { callObservable, type CallStream } from '../../../lib/client/client-call.js';
 import { type ClientCallTap, observedCall } from '../../../lib/client/observed-client-call.js';
-import { type RpcEndStats, type RpcObserver } from '../../../lib/telemetry/rpc-lifecycle.js';
+import {
+  type RpcEndStats,
+  type RpcObserver,
+  type RpcOutcome,
+} from '../../../lib/telemetry/rpc-lifecycle.js';
 import { type TelemetryHub } from '../../../lib/telemetry/telemetry-hub.js';
 
 /** A transport stream that counts as ClientStream does: 2 sends, then 3 responses. */
@@ -85,5 +90,97 @@ describe('observedCall on a stream', () => {
     expect(handed).not.toBe(stream);
     expect(heard).toEqual(['sent:q0', 'sent:q1', 'received:r0', 'received:r1', 'received:r2']);
     expect(stats).toMatchObject({ sentMessages: 2, receivedMessages: 3 });
+  });
+});
+
+const BIDI_START = {
+  service: 'TestService',
+  method: 'Echo',
+  kind: 'bidirectional',
+  headers: {},
+  timeoutMs: undefined,
+  destService: 'TestService',
+  peer: undefined,
+  idlPackage: undefined,
+  localService: undefined,
+} as const;
+
+/**
+ * Subscribes to an observed call whose inner Observable keeps its subscriber (and, with
+ * `reportsEnd`, reports its end through the tap); returns the outer subscription, that
+ * subscriber, and what the observer heard at the end.
+ */
+function subscribeObserved(observer: RpcObserver, reportsEnd: boolean) {
+  const hub: TelemetryHub = { start: () => observer, connection: undefined };
+  let inner: Subscriber<unknown> | undefined;
+  const make = (tap: ClientCallTap | undefined) => {
+    if (reportsEnd) tap?.ending();
+    return new Observable<unknown>((subscriber) => {
+      inner = subscriber;
+    });
+  };
+  const outer = observedCall(hub, BIDI_START, make).subscribe({ next: () => undefined });
+  return { outer, inner: () => inner };
+}
+
+describe('observedCall and the subscriber', () => {
+  it("hands the caller's subscriber to a call that reports its end: no layer per response", () => {
+    const { outer, inner } = subscribeObserved({ end: () => undefined }, true);
+    // The same subscriber: closing the one the call holds closes the caller's subscription.
+    inner()?.unsubscribe();
+    expect(outer.closed).toBe(true);
+  });
+
+  it('puts an observer in between for a call that does not report its end', () => {
+    const { outer, inner } = subscribeObserved({ end: () => undefined }, false);
+    inner()?.unsubscribe();
+    expect(outer.closed).toBe(false);
+    outer.unsubscribe();
+  });
+
+  it('puts an observer in between when a plug-in hears each message, even if the call reports its end', () => {
+    const { outer, inner } = subscribeObserved(
+      { message: () => undefined, end: () => undefined },
+      true,
+    );
+    inner()?.unsubscribe();
+    expect(outer.closed).toBe(false);
+    outer.unsubscribe();
+  });
+
+  it('ends a direct call with its outcome: failure, completion, or cancel by the caller', async () => {
+    const outcomes: RpcOutcome[] = [];
+    const hub: TelemetryHub = {
+      start: () => ({ end: (outcome) => outcomes.push(outcome) }),
+      connection: undefined,
+    };
+    const failing = (tap: ClientCallTap | undefined) =>
+      callObservable<unknown>(
+        () => {
+          throw new Error('no connection');
+        },
+        { kind: 'one', request: 'q' },
+        {},
+        16,
+        tap?.ending(),
+      );
+    await expect(lastValueFrom(observedCall(hub, BIDI_START, failing))).rejects.toThrow(
+      'no connection',
+    );
+    const completing = (tap: ClientCallTap | undefined) =>
+      callObservable<unknown>(
+        () => fakeStream(),
+        { kind: 'one', request: 'q' },
+        {},
+        16,
+        tap?.ending(),
+      );
+    await expect(
+      lastValueFrom(observedCall(hub, BIDI_START, completing).pipe(toArray())),
+    ).resolves.toEqual(['r0', 'r1', 'r2']);
+    const abandoned = observedCall(hub, BIDI_START, completing).subscribe(() => undefined);
+    abandoned.unsubscribe();
+    // A caller that unsubscribes first cancels the call (`abandonedOutcome`).
+    expect(outcomes.map((o) => o.kind)).toEqual(['exception', 'ok', 'cancel']);
   });
 });
