@@ -39,6 +39,19 @@ function fakeStream(): CallStream & { sentCount: number; receivedCount: number }
   };
 }
 
+/** The start of the bidi call every test makes. */
+const BIDI_START = {
+  service: 'TestService',
+  method: 'Echo',
+  kind: 'bidirectional',
+  headers: {},
+  timeoutMs: undefined,
+  destService: 'TestService',
+  peer: undefined,
+  idlPackage: undefined,
+  localService: undefined,
+} as const;
+
 /** Runs one call through `observedCall` with a hub whose only observer is `observer`. */
 async function runCall(observer: RpcObserver) {
   const hub: TelemetryHub = { start: () => observer, connection: undefined };
@@ -55,18 +68,7 @@ async function runCall(observer: RpcObserver) {
         subscriber.complete();
       })();
     });
-  const start = {
-    service: 'TestService',
-    method: 'Echo',
-    kind: 'bidirectional',
-    headers: {},
-    timeoutMs: undefined,
-    destService: 'TestService',
-    peer: undefined,
-    idlPackage: undefined,
-    localService: undefined,
-  } as const;
-  const got = await lastValueFrom(observedCall(hub, start, make).pipe(toArray()));
+  const got = await lastValueFrom(observedCall(hub, BIDI_START, make).pipe(toArray()));
   return { got, handed, stream };
 }
 
@@ -92,18 +94,6 @@ describe('observedCall on a stream', () => {
     expect(stats).toMatchObject({ sentMessages: 2, receivedMessages: 3 });
   });
 });
-
-const BIDI_START = {
-  service: 'TestService',
-  method: 'Echo',
-  kind: 'bidirectional',
-  headers: {},
-  timeoutMs: undefined,
-  destService: 'TestService',
-  peer: undefined,
-  idlPackage: undefined,
-  localService: undefined,
-} as const;
 
 /**
  * Subscribes to an observed call whose inner Observable keeps its subscriber (and, with
