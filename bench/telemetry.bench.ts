@@ -13,23 +13,27 @@
 //                first export does): a control for what the SDK costs an application by itself
 //                (on Node 20 an active AsyncLocalStorage slows every promise), so (c) / (e) is
 //                the plug-in's own cost
-// Workloads: bidi echo (Echo, one message in flight per stream), server streaming (EchoServer,
-// long streams), and short server streams (per-stream costs: spans, metric points).
+// Workloads: bidi echo (Echo, 100 streams x 1000, one message in flight per stream), server
+// streaming (EchoServer, 100 streams x 3000), and short server streams (3000 x 10, 50 open: the
+// per-stream costs, spans and metric points).
 // The run is EPOCHS epochs; each starts fresh children for every case (each epoch starting with
 // another case), and in each, every workload runs WARMUP untimed rounds, then ROUNDS timed
-// rounds. Eight warm-up rounds, not three: six fresh pairs ran bidi echo 12-36% faster in their
-// rounds 9-12 than in their rounds 4-7 (the JIT still at work), and bidi runs first. Fresh
-// children per epoch because a child pair keeps its own luck for its whole life (JIT and GC
-// state, how the echo traffic batches): two identical pairs of children, interleaved for 21
-// rounds, differed by up to 12% in median msgs/s.
+// rounds. Fresh children per epoch because a child pair keeps its own luck for its whole life
+// (JIT and GC state): two identical pairs of children, interleaved for 21 rounds, differed by up
+// to 12% in median msgs/s.
 // A round runs every case in turn, each round starting one case later (a b c d e, b c d e a, ...),
-// so that load from other processes hits all alike. Printed per case: the medians, and the median
-// over all rounds of its ratio to (a) in the same round (steadier than a ratio of medians when the
-// load drifts), with the 90% bootstrap interval of that median (epochs drawn whole: the rounds
-// of one pair share its luck, so more epochs narrow it, more rounds hardly): a target is PASS or
-// MISS only when the whole interval is past its line. Throughput is client-observed msgs/s; µs CPU/msg is server + client process CPU time per
-// message. Run with `npm run bench:telemetry`.
-// Env: BENCH_EPOCHS (default 8), BENCH_ROUNDS (per epoch, default 3), BENCH_WARMUP (default 8),
+// so that load from other processes hits all alike. Each timed run follows, on its pair, an
+// untimed re-warm run a third its size: between its runs a pair sits idle while the others run,
+// and the first tenth of a second or so after an idle second costs far more CPU per message.
+// Timed runs of 300 messages per bidi stream, without the re-warm, measured mostly that: 14-23
+// µs of CPU per message where the steady state is about 7, and the telemetry case paid more of
+// it. Printed per case: the medians, and the median over all rounds of its ratio to (a) in the
+// same round (steadier than a ratio of medians when the load drifts), with the 90% bootstrap
+// interval of that median (epochs drawn whole: the rounds of one pair share its luck, so more
+// epochs narrow it, more rounds hardly): a target is PASS or MISS only when the whole interval
+// is past its line. Throughput is client-observed msgs/s; µs CPU/msg is server + client process
+// CPU time per message. Run with `npm run bench:telemetry` (about 9 minutes).
+// Env: BENCH_EPOCHS (default 8), BENCH_ROUNDS (per epoch, default 3), BENCH_WARMUP (default 4),
 // BENCH_SCALE (multiplies the message counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only
 // and (g) metrics only, each with the SDK of (c)).
 import { type ChildProcess, fork } from 'node:child_process';
@@ -51,7 +55,7 @@ import {
 
 const EPOCHS = positive('BENCH_EPOCHS', 8);
 const ROUNDS = positive('BENCH_ROUNDS', 3);
-const WARMUP = positive('BENCH_WARMUP', 8);
+const WARMUP = positive('BENCH_WARMUP', 4);
 const SCALE = positive('BENCH_SCALE', 1);
 /** Longest any single step (start, one run, stats) may take. */
 const STEP_TIMEOUT_MS = 120_000;
@@ -73,20 +77,46 @@ const LABELS: Readonly<Record<TelemetryCase, string>> = {
 const CASES: readonly TelemetryCase[] =
   process.env['BENCH_SPLIT'] === '1' ? [...TELEMETRY_CASES, ...SPLIT_CASES] : TELEMETRY_CASES;
 
-const WORKLOADS: readonly { readonly label: string; readonly workload: Workload }[] = [
-  {
-    label: 'bidi echo, 100 streams x 300',
-    workload: { kind: 'bidiEcho', streams: 100, perStream: 300 * SCALE },
-  },
-  {
-    label: 'server streaming, 100 streams x 1000',
-    workload: { kind: 'serverStream', streams: 100, concurrency: 100, perStream: 1000 * SCALE },
-  },
-  {
-    label: 'server streaming, 1000 short streams x 10 (50 open)',
-    workload: { kind: 'serverStream', streams: 1000 * SCALE, concurrency: 50, perStream: 10 },
-  },
+/** A workload, and its short run that re-warms a pair just before each timed run. */
+interface Measured {
+  readonly label: string;
+  readonly workload: Workload;
+  readonly rewarm: Workload;
+}
+
+/** Long enough that a timed run measures the steady state (a run of 300 per stream did not). */
+const WORKLOADS: readonly Measured[] = [
+  bidiEcho(100, 1000 * SCALE),
+  serverStreaming('server streaming', 100, 100, 3000 * SCALE),
+  serverStreaming('short server streams', 3000 * SCALE, 50, 10),
 ];
+
+function bidiEcho(streams: number, perStream: number): Measured {
+  return {
+    label: `bidi echo, ${int(streams)} streams x ${int(perStream)}`,
+    workload: { kind: 'bidiEcho', streams, perStream },
+    rewarm: { kind: 'bidiEcho', streams, perStream: Math.ceil(perStream / 3) },
+  };
+}
+
+function serverStreaming(
+  name: string,
+  streams: number,
+  concurrency: number,
+  perStream: number,
+): Measured {
+  const open = concurrency < streams ? ` (${concurrency} open)` : '';
+  // Long streams re-warm with shorter streams, short ones with fewer of them.
+  const rewarm =
+    perStream >= 100
+      ? { streams, perStream: Math.ceil(perStream / 3) }
+      : { streams: Math.ceil(streams / 3), perStream };
+  return {
+    label: `${name}, ${int(streams)} x ${int(perStream)}${open}`,
+    workload: { kind: 'serverStream', streams, concurrency, perStream },
+    rewarm: { kind: 'serverStream', concurrency, ...rewarm },
+  };
+}
 
 function positive(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -261,12 +291,18 @@ function noRuns(): Record<TelemetryCase, Timed[]> {
   };
 }
 
-/** Runs one epoch of `workload` on `pairs`, adding its timed rounds to `runs`. */
+/**
+ * Runs one epoch of `measured` on `pairs`, adding its timed rounds to `runs`. Each timed run comes
+ * right after a re-warm run on the same pair: while the other cases ran, the pair sat idle, and
+ * a pair that was idle for a second ran its next 30,000 bidi messages at twice the CPU per
+ * message of its steady state (no difference in batching: the same syscalls and tasks per round).
+ */
 async function measure(
   pairs: Readonly<Record<TelemetryCase, Pair>>,
-  workload: Workload,
+  measured: Measured,
   runs: Record<TelemetryCase, Timed[]>,
 ): Promise<void> {
+  const { workload, rewarm } = measured;
   for (let i = 0; i < WARMUP; i++) {
     for (const kind of CASES) await pairs[kind].client.run(workload);
   }
@@ -274,7 +310,9 @@ async function measure(
     // Each round starts one case later (a b c d e, b c d e a, ...): no case always runs first.
     const order = CASES.map((_, j) => CASES[(i + j) % CASES.length]);
     for (const kind of order) {
-      if (kind !== undefined) runs[kind].push(await timedRun(pairs[kind], workload));
+      if (kind === undefined) continue;
+      await pairs[kind].client.run(rewarm);
+      runs[kind].push(await timedRun(pairs[kind], workload));
     }
   }
 }
@@ -390,9 +428,9 @@ async function bench(started: Peer[], stopAll: () => Promise<void>): Promise<voi
   let children = '';
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     const pairs = await startPairs(started, epoch);
-    for (const [w, { workload }] of WORKLOADS.entries()) {
+    for (const [w, measured] of WORKLOADS.entries()) {
       const began = Date.now();
-      await measure(pairs, workload, runs[w] ?? noRuns());
+      await measure(pairs, measured, runs[w] ?? noRuns());
       seconds[w] = (seconds[w] ?? 0) + (Date.now() - began) / 1000;
     }
     if (epoch === EPOCHS - 1) children = await checkChildren(pairs);
@@ -452,7 +490,8 @@ async function main(): Promise<void> {
       .join(' ')}\n` +
       `Nest TTStreamServer + TTStreamClient in separate processes on 127.0.0.1, one connection, ` +
       `${MESSAGE_BYTES} B messages; ${EPOCHS} epochs of fresh children, each ${WARMUP} warm-up ` +
-      `rounds then ${ROUNDS} timed rounds (cases interleaved); medians over all timed rounds\n`,
+      `rounds then ${ROUNDS} timed rounds (cases interleaved, each timed run right after a re-warm ` +
+      `run on its pair); medians over all timed rounds\n`,
   );
   const started: Peer[] = [];
   const stopAll = async (): Promise<void> => {
