@@ -22,17 +22,13 @@
 // (JIT and GC state): two identical pairs of children, interleaved for 21 rounds, differed by up
 // to 12% in median msgs/s.
 // A round runs every case in turn, each round starting one case later (a b c d e, b c d e a, ...),
-// so that load from other processes hits all alike. Each timed run follows, on its pair, an
-// untimed re-warm run a third its size: between its runs a pair sits idle while the others run,
-// and the first tenth of a second or so after an idle second costs far more CPU per message.
-// Timed runs of 300 messages per bidi stream, without the re-warm, measured mostly that: 14-23
-// µs of CPU per message where the steady state is about 7, and the telemetry case paid more of
-// it. Printed per case: the medians, and the median over all rounds of its ratio to (a) in the
+// so that load from other processes hits all alike, each timed run right after a re-warm run on
+// its pair (see `measure`). Printed per case: the medians, and the median over all rounds of its ratio to (a) in the
 // same round (steadier than a ratio of medians when the load drifts), with the 90% bootstrap
 // interval of that median (epochs drawn whole: the rounds of one pair share its luck, so more
 // epochs narrow it, more rounds hardly): a target is PASS or MISS only when the whole interval
 // is past its line. Throughput is client-observed msgs/s; µs CPU/msg is server + client process
-// CPU time per message. Run with `npm run bench:telemetry` (about 9 minutes).
+// CPU time per message. Run with `npm run bench:telemetry` (about 10 minutes).
 // Env: BENCH_EPOCHS (default 8), BENCH_ROUNDS (per epoch, default 3), BENCH_WARMUP (default 4),
 // BENCH_SCALE (multiplies the message counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only
 // and (g) metrics only, each with the SDK of (c)).
@@ -77,44 +73,35 @@ const LABELS: Readonly<Record<TelemetryCase, string>> = {
 const CASES: readonly TelemetryCase[] =
   process.env['BENCH_SPLIT'] === '1' ? [...TELEMETRY_CASES, ...SPLIT_CASES] : TELEMETRY_CASES;
 
-/** A workload, and its short run that re-warms a pair just before each timed run. */
+/** A workload and how the report names it. */
 interface Measured {
   readonly label: string;
   readonly workload: Workload;
-  readonly rewarm: Workload;
 }
 
 /** Long enough that a timed run measures the steady state (a run of 300 per stream did not). */
 const WORKLOADS: readonly Measured[] = [
-  bidiEcho(100, 1000 * SCALE),
-  serverStreaming('server streaming', 100, 100, 3000 * SCALE),
-  serverStreaming('short server streams', 3000 * SCALE, 50, 10),
+  {
+    label: `bidi echo, 100 streams x ${int(1000 * SCALE)}`,
+    workload: { kind: 'bidiEcho', streams: 100, perStream: 1000 * SCALE },
+  },
+  {
+    label: `server streaming, 100 x ${int(3000 * SCALE)}`,
+    workload: { kind: 'serverStream', streams: 100, concurrency: 100, perStream: 3000 * SCALE },
+  },
+  {
+    label: `short server streams, ${int(3000 * SCALE)} x 10 (50 open)`,
+    workload: { kind: 'serverStream', streams: 3000 * SCALE, concurrency: 50, perStream: 10 },
+  },
 ];
 
-function bidiEcho(streams: number, perStream: number): Measured {
+/** A third of `workload`: long streams made shorter, short ones fewer. */
+function rewarmOf(workload: Workload): Workload {
+  const shorter = workload.perStream >= 100;
   return {
-    label: `bidi echo, ${int(streams)} streams x ${int(perStream)}`,
-    workload: { kind: 'bidiEcho', streams, perStream },
-    rewarm: { kind: 'bidiEcho', streams, perStream: Math.ceil(perStream / 3) },
-  };
-}
-
-function serverStreaming(
-  name: string,
-  streams: number,
-  concurrency: number,
-  perStream: number,
-): Measured {
-  const open = concurrency < streams ? ` (${concurrency} open)` : '';
-  // Long streams re-warm with shorter streams, short ones with fewer of them.
-  const rewarm =
-    perStream >= 100
-      ? { streams, perStream: Math.ceil(perStream / 3) }
-      : { streams: Math.ceil(streams / 3), perStream };
-  return {
-    label: `${name}, ${int(streams)} x ${int(perStream)}${open}`,
-    workload: { kind: 'serverStream', streams, concurrency, perStream },
-    rewarm: { kind: 'serverStream', concurrency, ...rewarm },
+    ...workload,
+    streams: shorter ? workload.streams : Math.ceil(workload.streams / 3),
+    perStream: shorter ? Math.ceil(workload.perStream / 3) : workload.perStream,
   };
 }
 
@@ -292,17 +279,18 @@ function noRuns(): Record<TelemetryCase, Timed[]> {
 }
 
 /**
- * Runs one epoch of `measured` on `pairs`, adding its timed rounds to `runs`. Each timed run comes
- * right after a re-warm run on the same pair: while the other cases ran, the pair sat idle, and
- * a pair that was idle for a second ran its next 30,000 bidi messages at twice the CPU per
- * message of its steady state (no difference in batching: the same syscalls and tasks per round).
+ * Runs one epoch of `workload` on `pairs`, adding its timed rounds to `runs`. Each timed run comes
+ * right after an untimed re-warm run, a third its size, on the same pair: while the other cases
+ * ran, the pair sat idle, and a pair idle for a second ran its next 30,000 bidi messages at twice
+ * the CPU per message of its steady state (the same tasks and batches per run). Timed runs of 300
+ * per bidi stream without it measured mostly that, and the telemetry case paid more of it.
  */
 async function measure(
   pairs: Readonly<Record<TelemetryCase, Pair>>,
-  measured: Measured,
+  workload: Workload,
   runs: Record<TelemetryCase, Timed[]>,
 ): Promise<void> {
-  const { workload, rewarm } = measured;
+  const rewarm = rewarmOf(workload);
   for (let i = 0; i < WARMUP; i++) {
     for (const kind of CASES) await pairs[kind].client.run(workload);
   }
@@ -428,9 +416,9 @@ async function bench(started: Peer[], stopAll: () => Promise<void>): Promise<voi
   let children = '';
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     const pairs = await startPairs(started, epoch);
-    for (const [w, measured] of WORKLOADS.entries()) {
+    for (const [w, { workload }] of WORKLOADS.entries()) {
       const began = Date.now();
-      await measure(pairs, measured, runs[w] ?? noRuns());
+      await measure(pairs, workload, runs[w] ?? noRuns());
       seconds[w] = (seconds[w] ?? 0) + (Date.now() - began) / 1000;
     }
     if (epoch === EPOCHS - 1) children = await checkChildren(pairs);
