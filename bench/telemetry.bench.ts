@@ -23,13 +23,15 @@
 // to 12% in median msgs/s.
 // A round runs every case in turn, each round starting one case later (a b c d e, b c d e a, ...),
 // so that load from other processes hits all alike, each timed run right after a re-warm run on
-// its pair (see `measure`). Printed per case: the medians, and the median over all rounds of its ratio to (a) in the
-// same round (steadier than a ratio of medians when the load drifts), with the 90% bootstrap
-// interval of that median (epochs drawn whole: the rounds of one pair share its luck, so more
-// epochs narrow it, more rounds hardly): a target is PASS or MISS only when the whole interval
-// is past its line. Throughput is client-observed msgs/s; µs CPU/msg is server + client process
-// CPU time per message. Run with `npm run bench:telemetry` (about 10 minutes).
-// Env: BENCH_EPOCHS (default 8), BENCH_ROUNDS (per epoch, default 3), BENCH_WARMUP (default 4),
+// its pair (see `measure`). Printed per case: the medians, and the median over all rounds of its
+// ratio to (a) in the same round (steadier than a ratio of medians when the load drifts), with
+// the 90% bootstrap interval of that median (epochs drawn whole: the rounds of one pair share its
+// luck, so more epochs narrow it, more rounds hardly): a target is PASS or MISS only when the
+// whole interval is past its line. 16 epochs because 8 left bidi echo's interval about 0.2 wide,
+// across the 0.85x line in two runs of two; 16 narrowed it to 0.06. Throughput is client-observed
+// msgs/s; µs CPU/msg is server + client process CPU time per message. Run with
+// `npm run bench:telemetry` (about 20 minutes; BENCH_EPOCHS=8 for a quicker, wider look).
+// Env: BENCH_EPOCHS (default 16), BENCH_ROUNDS (per epoch, default 3), BENCH_WARMUP (default 4),
 // BENCH_SCALE (multiplies the message counts, default 1), BENCH_SPLIT=1 (adds (f) tracing only
 // and (g) metrics only, each with the SDK of (c)).
 import { type ChildProcess, fork } from 'node:child_process';
@@ -49,7 +51,7 @@ import {
   type WorkloadResult,
 } from './support/telemetry-protocol.js';
 
-const EPOCHS = positive('BENCH_EPOCHS', 8);
+const EPOCHS = positive('BENCH_EPOCHS', 16);
 const ROUNDS = positive('BENCH_ROUNDS', 3);
 const WARMUP = positive('BENCH_WARMUP', 4);
 const SCALE = positive('BENCH_SCALE', 1);
