@@ -30,8 +30,7 @@ export class WatchRetryBackoff {
 
   /** The delay of the attempt after this one. */
   next(): WatchRetryBackoff {
-    // Capped: past the cap the exponent stops growing, so the attempt count cannot overflow.
-    const attempt = this.attempt >= 32 ? this.attempt : this.attempt + 1;
-    return new WatchRetryBackoff(attempt, this.random);
+    // The count needs no cap: once `2 ** n` overflows to Infinity, `Math.min` still gives the max.
+    return new WatchRetryBackoff(this.attempt + 1, this.random);
   }
 }
