@@ -13,9 +13,9 @@
 //                first export does): a control for what the SDK costs an application by itself
 //                (on Node 20 an active AsyncLocalStorage slows every promise), so (c) / (e) is
 //                the plug-in's own cost
-// Workloads: bidi echo (Echo, 100 streams x 1000, one message in flight per stream), server
-// streaming (EchoServer, 100 streams x 3000), and short server streams (3000 x 10, 50 open: the
-// per-stream costs, spans and metric points).
+// Workloads (sizes in WORKLOADS): bidi echo (Echo, one message in flight per stream), server
+// streaming (EchoServer, long streams), and short server streams (the per-stream costs: spans and
+// metric points).
 // The run is EPOCHS epochs; each starts fresh children for every case (each epoch starting with
 // another case), and in each, every workload runs WARMUP untimed rounds, then ROUNDS timed
 // rounds. Fresh children per epoch because a child pair keeps its own luck for its whole life
@@ -75,27 +75,36 @@ const LABELS: Readonly<Record<TelemetryCase, string>> = {
 const CASES: readonly TelemetryCase[] =
   process.env['BENCH_SPLIT'] === '1' ? [...TELEMETRY_CASES, ...SPLIT_CASES] : TELEMETRY_CASES;
 
-/** A workload and how the report names it. */
+/** A workload and what the report calls it (its sizes are added from the workload). */
 interface Measured {
-  readonly label: string;
+  readonly name: string;
   readonly workload: Workload;
 }
 
 /** Long enough that a timed run measures the steady state (a run of 300 per stream did not). */
 const WORKLOADS: readonly Measured[] = [
   {
-    label: `bidi echo, 100 streams x ${int(1000 * SCALE)}`,
+    name: 'bidi echo',
     workload: { kind: 'bidiEcho', streams: 100, perStream: 1000 * SCALE },
   },
   {
-    label: `server streaming, 100 x ${int(3000 * SCALE)}`,
+    name: 'server streaming',
     workload: { kind: 'serverStream', streams: 100, concurrency: 100, perStream: 3000 * SCALE },
   },
   {
-    label: `short server streams, ${int(3000 * SCALE)} x 10 (50 open)`,
+    name: 'short server streams',
     workload: { kind: 'serverStream', streams: 3000 * SCALE, concurrency: 50, perStream: 10 },
   },
 ];
+
+/** `bidi echo, 100 x 1,000`; `(50 open)` when fewer streams are open at a time than run. */
+function labelOf({ name, workload }: Measured): string {
+  const open =
+    workload.kind === 'serverStream' && workload.concurrency < workload.streams
+      ? ` (${int(workload.concurrency)} open)`
+      : '';
+  return `${name}, ${int(workload.streams)} x ${int(workload.perStream)}${open}`;
+}
 
 /** A third of `workload`: long streams made shorter, short ones fewer. */
 function rewarmOf(workload: Workload): Workload {
@@ -427,7 +436,8 @@ async function bench(started: Peer[], stopAll: () => Promise<void>): Promise<voi
     await stopAll();
   }
   const targets: string[][] = [];
-  for (const [w, { label }] of WORKLOADS.entries()) {
+  for (const [w, measured] of WORKLOADS.entries()) {
+    const label = labelOf(measured);
     const workloadRuns = runs[w] ?? noRuns();
     printWorkload(label, seconds[w] ?? 0, workloadRuns);
     targets.push(...targetRows(label, workloadRuns));
